@@ -1,0 +1,1 @@
+"""Stampede: a commerce platform that holds when the crowd stampedes."""

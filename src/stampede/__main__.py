@@ -1,0 +1,3 @@
+from stampede.cli import main
+
+main()

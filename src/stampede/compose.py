@@ -1,0 +1,143 @@
+"""The composition root: the only place that knows which contexts run here and on what.
+
+``MODULES`` lists every context; ``Settings.contexts`` picks the ones this process hosts. Each
+hosted context gets its own database (URL from settings), and all share this process's bus,
+store and call clients. The edge app routes ``/api/<context>/...`` to hosted contexts in-process
+and to the others over HTTP; with ``gateway`` hosted it also checks tokens and rate limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import structlog
+from starlette.types import ASGIApp
+
+from stampede.identity.module import module as identity
+from stampede.kernel.auth import TokenVerifier
+from stampede.kernel.bus import Bus, MemoryBus, bus_from_url
+from stampede.kernel.calls import ServiceCalls
+from stampede.kernel.consumers import queues_for
+from stampede.kernel.db import Database
+from stampede.kernel.migrate import migrate
+from stampede.kernel.module import Module, Runtime
+from stampede.kernel.outbox import Relay
+from stampede.kernel.service import service_app
+from stampede.kernel.settings import Settings
+from stampede.kernel.store import Store, store_from_url
+
+MODULES: list[Module] = [identity]
+log = structlog.get_logger()
+
+
+class Platform:
+    """The hosted contexts of this process with their resources and background tasks."""
+
+    def __init__(self, settings: Settings, modules: list[Module] | None = None) -> None:
+        known = modules if modules is not None else MODULES
+        names = settings.hosted([m.name for m in known])
+        self.settings = settings
+        self.known = [m.name for m in known]
+        self.modules = [m for m in known if m.name in names]
+        self.bus: Bus = bus_from_url(settings.bus_url)
+        self.store: Store = store_from_url(settings.store_url)
+        self.calls = ServiceCalls(settings)
+        self.verifier = TokenVerifier(self._jwks, settings.jwt_issuer, settings.jwt_audience)
+        self.runtimes = {m.name: self._runtime(m) for m in self.modules}
+        self.apps = {m.name: service_app(m, self.runtimes[m.name]) for m in self.modules}
+        for name, app in self.apps.items():
+            self.calls.mount_local(name, app)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def roles(self) -> list[str]:
+        """What this process serves: its contexts, plus ``gateway`` when it is the entry."""
+        gateway = ["gateway"] if self.settings.hosts_gateway else []
+        return gateway + [m.name for m in self.modules]
+
+    def remote(self) -> list[str]:
+        return [name for name in self.known if name not in self.runtimes]
+
+    def _runtime(self, module: Module) -> Runtime:
+        db = Database(self.settings.database_url_for(module.name), module.name)
+        return Runtime(
+            module.name, self.settings, db, self.store, self.bus, self.calls, self.verifier
+        )
+
+    async def _jwks(self) -> dict[str, Any]:
+        return dict(await self.calls.get_json("identity", "/.well-known/jwks.json"))
+
+    async def migrate(self) -> None:
+        for module in self.modules:
+            await self.migrate_one(module.name)
+
+    async def migrate_one(self, name: str) -> None:
+        module = next(m for m in self.modules if m.name == name)
+        await migrate(self.runtimes[name].db, module.migrations)
+
+    async def start(self, *, migrate_first: bool = True) -> None:
+        if migrate_first:
+            await self.migrate()
+        for module in self.modules:
+            for queue in queues_for(module, self.runtimes[module.name]):
+                self.bus.subscribe(queue)
+        await self.bus.start()
+        for module in self.modules:
+            runtime = self.runtimes[module.name]
+            self._spawn(Relay(runtime.db, self.bus).run(), f"relay:{module.name}")
+            for job in module.background:
+                self._spawn(job(runtime), f"{module.name}:{job.__name__}")
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        self._tasks.append(asyncio.create_task(coro, name=name))
+
+    async def seed_demo(self) -> list[str]:
+        """Load each hosted context's demo data; contexts skip it when they hold data."""
+        lines: list[str] = []
+        for module in self.modules:
+            if module.seed_demo is not None:
+                lines += await module.seed_demo(self.runtimes[module.name])
+        return lines
+
+    async def settle(self, rounds: int = 20) -> None:
+        """Publish every pending outbox row and wait until the in-process bus is idle."""
+        for _ in range(rounds):
+            published = 0
+            for runtime in self.runtimes.values():
+                published += await Relay(runtime.db, self.bus).pump_once()
+            if isinstance(self.bus, MemoryBus):
+                await self.bus.settle()
+            if not published:
+                return
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.bus.close()
+        await self.calls.close()
+        await self.store.close()
+        for runtime in self.runtimes.values():
+            await runtime.db.dispose()
+
+
+def build(settings: Settings, modules: list[Module] | None = None) -> tuple[ASGIApp, Platform]:
+    """The process's ASGI app and its platform; the app's lifespan starts and stops both."""
+    from stampede.gateway.app import edge_app
+
+    platform = Platform(settings, modules)
+    return edge_app(platform), platform
+
+
+@contextlib.asynccontextmanager
+async def running(platform: Platform) -> AsyncIterator[Platform]:
+    await platform.start()
+    try:
+        yield platform
+    finally:
+        await platform.stop()

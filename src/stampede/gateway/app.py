@@ -1,0 +1,147 @@
+"""The edge app of a process: routes ``/api/<context>/...`` and serves health and OpenAPI.
+
+Hosted contexts are called in-process (their ASGI app, no copy); the others over HTTP. When the
+gateway role is hosted, every routed request first passes :mod:`stampede.gateway.edge`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from stampede.gateway import edge
+from stampede.gateway.proxy import forward
+from stampede.kernel.errors import NotFound, StampedeError
+from stampede.kernel.observe import Observe
+from stampede.kernel.service import runtime_checks
+from stampede.kernel.web import Check, install_health, install_problem_handlers, problem_response
+
+if TYPE_CHECKING:
+    from stampede.compose import Platform
+
+JWKS_PATH = "/.well-known/jwks.json"
+
+
+class Router:
+    """Raw ASGI routing in front of the edge app's own routes."""
+
+    def __init__(self, app: ASGIApp, platform: Platform) -> None:
+        self.app, self.platform = app, platform
+        self.gateway = platform.settings.hosts_gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            target = self._target(scope["path"])
+            if target is None:
+                await self.app(scope, receive, send)
+                return
+            if self.gateway:
+                scope, receive = await self._check(scope, receive)
+            await self._dispatch(target, scope, receive, send)
+        except StampedeError as error:
+            await problem_response(error, scope["path"])(scope, receive, send)
+
+    def _target(self, path: str) -> str | None:
+        if path == JWKS_PATH:
+            return "identity"
+        parts = path.split("/", 3)
+        if len(parts) < 3 or parts[1] != "api" or path == "/api/openapi.json":
+            return None
+        if parts[2] not in self.platform.known:
+            raise NotFound(f"no API at /api/{parts[2]}", slug="no-such-api")
+        return parts[2]
+
+    async def _check(self, scope: Scope, receive: Receive) -> tuple[Scope, Receive]:
+        settings = self.platform.settings
+        edge.check_declared_size(scope, settings.max_body_bytes)
+        user = await edge.authenticate(scope, self.platform.verifier)
+        await edge.rate_limit(self.platform.store, settings, edge.client_ip(scope), user)
+        scope = {**scope, "headers": edge.forwarded_headers(scope, user)}
+        return scope, edge.capped(receive, settings.max_body_bytes)
+
+    async def _dispatch(self, target: str, scope: Scope, receive: Receive, send: Send) -> None:
+        local = self.platform.apps.get(target)
+        if local is not None:
+            await local(scope, receive, send)
+        else:
+            await forward(self.platform.calls, target, scope, receive, send)
+
+
+def edge_app(platform: Platform) -> ASGIApp:
+    app = FastAPI(
+        title="Stampede",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=_lifespan(platform),
+    )
+    install_problem_handlers(app)
+    install_health(app, lambda: _checks(platform))
+    _install_openapi(app, platform)
+    return Observe(Router(app, platform), service="+".join(platform.roles()))
+
+
+def _checks(platform: Platform) -> dict[str, Check]:
+    checks: dict[str, Check] = {"store": platform.store.ping}
+    for runtime in platform.runtimes.values():
+        checks.update(runtime_checks(runtime))
+    for name in platform.remote():
+        checks[f"{name}.service"] = _remote_health(platform, name)
+    return checks
+
+
+def _remote_health(platform: Platform, name: str) -> Check:
+    async def check() -> None:
+        (await platform.calls.request(name, "GET", "/healthz")).raise_for_status()
+
+    return check
+
+
+def _install_openapi(app: FastAPI, platform: Platform) -> None:
+    @app.get("/api/openapi.json", include_in_schema=False)
+    async def openapi() -> JSONResponse:
+        merged: dict[str, Any] = {
+            "openapi": "3.1.0",
+            "paths": {},
+            "components": {"schemas": {}},
+            "info": {"title": "Stampede API", "version": "1"},
+        }
+        for name in platform.known:
+            local = platform.apps.get(name)
+            spec = (
+                local.openapi() if local else await platform.calls.get_json(name, "/openapi.json")
+            )
+            merged["paths"].update(spec.get("paths", {}))
+            merged["components"]["schemas"].update(spec.get("components", {}).get("schemas", {}))
+        return JSONResponse(merged)
+
+
+def _lifespan(platform: Platform) -> Any:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await platform.start()
+        lines = await platform.seed_demo() if platform.settings.load_demo else []
+        _announce(platform, lines)
+        yield
+        await platform.stop()
+
+    return lifespan
+
+
+def _announce(platform: Platform, demo: list[str]) -> None:
+    settings = platform.settings
+    url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    roles = ", ".join(platform.roles())
+    sys.stdout.write(f"Stampede is up at {url} ({roles})\n")
+    if demo:
+        sys.stdout.write("Demo logins:\n" + "".join(f"  {line}\n" for line in demo))
+    sys.stdout.flush()

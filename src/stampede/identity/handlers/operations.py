@@ -1,0 +1,85 @@
+"""Operator tasks (CLI), the demo seed and the stand-in verification mailer."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from stampede.identity.contracts import EmailVerificationRequested
+from stampede.identity.domain.accounts import ADMIN, CUSTOMER, normalize_trusted_email, with_role
+from stampede.identity.domain.demo import DEMO_ACCOUNTS, DemoAccount
+from stampede.identity.domain.mail import verification_link, verification_mail
+from stampede.identity.handlers.accounts import new_account, register
+from stampede.identity.handlers.companies import apply_in, approve_in
+from stampede.identity.store import IdentityUoW
+from stampede.kernel.messages import now
+from stampede.kernel.module import Runtime
+
+MAIL_LOG = "mail.log"
+
+
+async def create_admin(runtime: Runtime, email: str, password: str, name: str = "Admin") -> str:
+    """A verified account with roles customer and admin, or the admin role added to the
+    existing account of ``email`` (whose password is then left as it is)."""
+    email = normalize_trusted_email(email)
+    async with IdentityUoW(runtime) as uow:
+        account = await uow.accounts.by_email(email)
+        if account is not None:
+            account.roles = with_role(account.roles, ADMIN)
+            await uow.commit()
+            return f"{email}: admin role added to the existing account"
+    account = await new_account(email, password, name, [CUSTOMER, ADMIN], verified=True)
+    async with IdentityUoW(runtime) as uow:
+        await register(uow, account)
+        await uow.commit()
+    return f"{email}: admin account created"
+
+
+async def seed_demo(runtime: Runtime) -> list[str]:
+    """Demo accounts and approved companies, in one transaction, on an empty identity
+    database; their login lines for the CLI. Does nothing (``[]``) if any account exists."""
+    async with IdentityUoW(runtime) as uow:
+        if await uow.accounts.exist():
+            return []
+        for demo in DEMO_ACCOUNTS:
+            await _seed(uow, demo)
+        await uow.commit()
+    return [demo.login_line() for demo in DEMO_ACCOUNTS]
+
+
+async def _seed(uow: IdentityUoW, demo: DemoAccount) -> None:
+    email = normalize_trusted_email(demo.email)
+    account = await new_account(email, demo.password, demo.name, list(demo.roles), verified=True)
+    await register(uow, account)
+    if demo.company is not None:
+        company = await apply_in(
+            uow,
+            account.id,
+            name=demo.company.name,
+            registration_number=demo.company.registration_number,
+            contact_email=demo.company.email,
+            contact_phone=demo.company.phone,
+        )
+        await approve_in(uow, company.id)
+
+
+async def write_verification_mail(event: EmailVerificationRequested, uow: IdentityUoW) -> None:
+    """Appends the verification mail to ``<data_dir>/mail.log`` until a notification context
+    sends real mail. The inbox runs it once per event; a crash between the append and the
+    commit appends it again on redelivery."""
+    settings = uow.runtime.settings
+    mail = verification_mail(
+        name=event.name,
+        email=event.email,
+        locale=event.locale,
+        link=verification_link(settings.public_url, event.token),
+        expires_at=event.expires_at,
+        sent_at=now(),
+    )
+    await asyncio.to_thread(_append, settings.data_dir / MAIL_LOG, mail)
+
+
+def _append(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as log:
+        log.write(text)

@@ -1,0 +1,127 @@
+"""The database seam: one async engine per context, chosen by URL, and the unit of work.
+
+``sqlite+aiosqlite://`` runs in WAL mode with ``BEGIN IMMEDIATE`` transactions (writers queue on
+the busy timeout instead of failing on lock upgrade); ``postgresql+asyncpg://`` is used as is.
+Only :meth:`UnitOfWork.commit` commits; leaving the block without it rolls back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from stampede.kernel.errors import ConfigurationError
+from stampede.kernel.messages import Envelope, Event
+from stampede.kernel.outbox import outbox_row
+from stampede.kernel.tracing import current_traceparent
+
+
+class Database:
+    """An engine, a session factory and the signal that wakes the outbox relay."""
+
+    def __init__(self, url: str, context: str) -> None:
+        self.url = url
+        self.context = context
+        self.engine = _engine(url)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.outbox_signal = asyncio.Event()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _engine(url: str) -> AsyncEngine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError("DATABASE_URL", f"not a database URL: {url!r}") from exc
+    if parsed.drivername == "sqlite+aiosqlite":
+        return _sqlite_engine(url)
+    if parsed.drivername == "postgresql+asyncpg":
+        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    raise ConfigurationError(
+        "DATABASE_URL",
+        f"unsupported driver {parsed.drivername!r} (sqlite+aiosqlite:// or postgresql+asyncpg://)",
+    )
+
+
+def _sqlite_engine(url: str) -> AsyncEngine:
+    engine = create_async_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class UnitOfWork:
+    """One transaction: state changes plus the outbox rows of the events they emit.
+
+    Contexts subclass it to add repositories over ``self.session``.
+    """
+
+    session: AsyncSession
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._emitted = False
+
+    async def __aenter__(self) -> Self:
+        self.session = self.db.sessions()
+        self._emitted = False
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    def emit(self, event: Event, subject: str = "") -> Envelope:
+        """Write ``event`` to the outbox in this transaction; it is published after commit."""
+        envelope = Envelope.wrap(event, subject=subject, traceparent=current_traceparent())
+        self.session.add(outbox_row(envelope))
+        self._emitted = True
+        return envelope
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        if self._emitted:
+            self.db.outbox_signal.set()
+            self._emitted = False
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self._emitted = False

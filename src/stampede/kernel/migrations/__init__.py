@@ -1,0 +1,1 @@
+"""Alembic environment shared by every context; the kernel's own tables are branch ``kernel``."""

@@ -1,0 +1,62 @@
+"""What a context hands to the composition root, and what it gets back at run time."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter
+
+from stampede.kernel.bus import Bus
+from stampede.kernel.db import Database, UnitOfWork
+from stampede.kernel.messages import Event
+from stampede.kernel.settings import Settings
+from stampede.kernel.store import Store
+
+if TYPE_CHECKING:
+    from stampede.kernel.auth import TokenVerifier
+    from stampede.kernel.calls import ServiceCalls
+
+
+@dataclass
+class Runtime:
+    """The live resources of one hosted context in this process."""
+
+    context: str
+    settings: Settings
+    db: Database
+    store: Store
+    bus: Bus
+    calls: ServiceCalls
+    verifier: TokenVerifier
+
+
+EventHandler = Callable[[Any, Any], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """``handler(event, uow)`` runs once per ``event`` in its own transaction (inbox)."""
+
+    event: type[Event]
+    handler: EventHandler
+
+    @property
+    def name(self) -> str:
+        return getattr(self.handler, "__name__", "handler")
+
+
+@dataclass(frozen=True)
+class Module:
+    """A bounded context as the composition root sees it."""
+
+    name: str
+    router: APIRouter
+    unit_of_work: Callable[[Runtime], UnitOfWork]
+    migrations: Path
+    subscriptions: tuple[Subscription, ...] = ()
+    seed_demo: Callable[[Runtime], Awaitable[list[str]]] | None = None
+    background: tuple[Callable[[Runtime], Awaitable[None]], ...] = field(default=())
+    tasks: Mapping[str, Callable[..., Awaitable[str]]] = field(default_factory=dict)

@@ -1,0 +1,104 @@
+"""Request ids, JSON logs, traces and request metrics for every HTTP entry point.
+
+The middleware runs once per request even when the gateway hands the same request to a
+context in this process (it marks the scope). ``X-Request-Id`` is kept when it looks sane and
+generated otherwise; it is returned, logged and passed on to calls between contexts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+
+import structlog
+from opentelemetry.trace import SpanKind
+from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from stampede.kernel.calls import request_id
+from stampede.kernel.tracing import continued
+
+REQUESTS = Counter(
+    "stampede_http_requests_total", "HTTP requests served", ["service", "area", "method", "status"]
+)
+LATENCY = Histogram(
+    "stampede_http_request_duration_seconds", "HTTP request latency", ["service", "area"]
+)
+_SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+OBSERVED = "stampede.observed"
+log = structlog.get_logger()
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """JSON lines on stdout with timestamp, level, request id and trace id."""
+    logging.basicConfig(format="%(message)s", stream=sys.stdout, level=level.upper(), force=True)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
+        cache_logger_on_first_use=True,
+    )
+
+
+def area_of(path: str) -> str:
+    """``/api/identity/me`` → ``identity``: a low-cardinality label for metrics."""
+    parts = path.strip("/").split("/")
+    return parts[1] if len(parts) > 1 and parts[0] == "api" else (parts[0] or "root")
+
+
+class Observe:
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app, self.service = app, service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get(OBSERVED):
+            await self.app(scope, receive, send)
+            return
+        scope[OBSERVED] = True
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        rid = headers.get("x-request-id", "")
+        rid = rid if _SANE_ID.match(rid) else uuid.uuid4().hex
+        with continued(
+            f"{scope['method']} {area_of(scope['path'])}", headers, SpanKind.SERVER
+        ) as tid:
+            await self._serve(scope, receive, send, rid, tid)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, rid: str, tid: str) -> None:
+        token = request_id.set(rid)
+        structlog.contextvars.bind_contextvars(request_id=rid, trace_id=tid)
+        status, started = 500, time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._record(scope, status, time.perf_counter() - started)
+            structlog.contextvars.unbind_contextvars("request_id", "trace_id")
+            request_id.reset(token)
+
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+        area = area_of(scope["path"])
+        REQUESTS.labels(self.service, area, scope["method"], str(status)).inc()
+        LATENCY.labels(self.service, area).observe(elapsed)
+        log.info(
+            "request",
+            method=scope["method"],
+            path=scope["path"],
+            status=status,
+            ms=round(elapsed * 1000, 2),
+        )

@@ -1,0 +1,295 @@
+"""The RabbitMQ bus adapter (``amqp://``); same delivery rules as :class:`MemoryBus`.
+
+Topology, declared idempotently:
+
+* every publishing context ``<source>`` has a durable topic exchange ``<source>.events``; an
+  envelope is published there with routing key ``<source>.<Type>``;
+* every subscribed :class:`Queue` is a durable quorum queue named ``queue.name``, bound with each
+  of its routing keys to the exchange of that key's context (the text before the first dot);
+* its dead letters go through the direct exchange ``stampede.dead-letter`` (routing key = queue
+  name) into the durable quorum queue ``<queue name>.dead``.
+
+Publishing uses publisher confirms: ``publish`` sends all envelopes concurrently and returns only
+once the broker has confirmed every one (for quorum queues: once stored by a majority). A nack, a
+timeout or a lost channel or connection raises, so the outbox relay retries; duplicates that a
+retry may cause are removed by the consumers' inboxes, which deduplicate on ``Envelope.id``.
+
+Delivery is at least once, with at most ``prefetch`` unacknowledged messages per queue. A handler
+that returns acks its message; one that raises is logged and, after a linear backoff of
+``retry_delay_s`` per attempt, nacked with requeue. The quorum queue counts deliveries and
+dead-letters a message once it has been delivered ``delivery_limit`` times (``x-delivery-limit``
+counts redeliveries, so it is set to ``delivery_limit - 1``). A body that is not an envelope is
+rejected without requeue, i.e. dead-lettered at once.
+
+The connection is robust: after a broker restart or network failure it reconnects and restores
+channels, topology and consumers. Failing to connect the first time raises
+:class:`ConfigurationError` for ``BUS_URL``. ``close`` cancels consumers, gives running handlers
+a grace period, then closes the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
+
+import aio_pika
+import structlog
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+    ConsumerTag,
+)
+
+from stampede.kernel.bus import Queue
+from stampede.kernel.errors import ConfigurationError
+from stampede.kernel.messages import Envelope
+
+DEAD_LETTER_EXCHANGE = "stampede.dead-letter"
+CONTENT_TYPE = "application/cloudevents+json"
+CONNECT_TIMEOUT_S = 5.0
+PUBLISH_TIMEOUT_S = 30.0
+CLOSE_GRACE_S = 5.0
+log = structlog.get_logger()
+
+
+def exchange_name(context: str) -> str:
+    """The topic exchange a context publishes its events to."""
+    return f"{context}.events"
+
+
+def dead_letter_queue_name(queue_name: str) -> str:
+    return f"{queue_name}.dead"
+
+
+def _message(envelope: Envelope) -> aio_pika.Message:
+    return aio_pika.Message(
+        body=envelope.to_json(),
+        content_type=CONTENT_TYPE,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=envelope.id,
+        type=envelope.type,
+        headers={"traceparent": envelope.traceparent},
+    )
+
+
+def _queue_arguments(name: str, delivery_limit: int) -> dict[str, Any]:
+    return {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": max(delivery_limit - 1, 0),
+        "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+        "x-dead-letter-routing-key": name,
+    }
+
+
+def _attempt(message: AbstractIncomingMessage) -> int:
+    """1 for the first delivery; quorum queues count earlier ones in ``x-delivery-count``."""
+    count = message.headers.get("x-delivery-count", 0)
+    return (count if isinstance(count, int) else 0) + 1
+
+
+def _where(url: str) -> str:
+    """The broker address without credentials, for error messages."""
+    try:
+        parts = urlsplit(url)
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.hostname}{port}{parts.path or '/'}"
+    except ValueError:
+        return "the configured URL"
+
+
+def _reason(exc: BaseException, url: str) -> str:
+    """One line saying why, without the password even if the library quoted the URL."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    with contextlib.suppress(ValueError):
+        if password := urlsplit(url).password:
+            reason = reason.replace(password, "***")
+    return reason
+
+
+def _first_error(results: Sequence[object]) -> BaseException | None:
+    errors = [r for r in results if isinstance(r, BaseException)]
+    plain = [e for e in errors if isinstance(e, Exception)]
+    if plain:
+        return plain[0]
+    if errors:  # a publish cancelled by its channel closing
+        return ConnectionError("publish interrupted: the channel closed")
+    return None
+
+
+class RabbitBus:
+    """The bus over RabbitMQ; subscribe queues, then ``start()`` to declare and consume."""
+
+    def __init__(
+        self, url: str, delivery_limit: int = 5, prefetch: int = 64, retry_delay_s: float = 0.2
+    ) -> None:
+        self.delivery_limit = delivery_limit
+        self.prefetch = prefetch
+        self.retry_delay_s = retry_delay_s
+        self._url = url
+        self._queues: dict[str, Queue] = {}
+        self._connection: AbstractRobustConnection | None = None
+        self._connecting = asyncio.Lock()
+        self._opening = asyncio.Lock()
+        self._publisher: AbstractChannel | None = None
+        self._exchanges: dict[str, AbstractExchange] = {}
+        self._consumers: list[tuple[AbstractQueue, ConsumerTag]] = []
+        self._handling: set[asyncio.Task[Any]] = set()
+
+    def subscribe(self, queue: Queue) -> None:
+        self._queues[queue.name] = queue
+
+    async def start(self) -> None:
+        """Declare the topology of every subscribed queue and start consuming it."""
+        await self._connect()  # even with no queues, so a wrong BUS_URL fails at startup
+        if self._consumers:
+            return
+        for queue in self._queues.values():
+            await self._consume(queue)
+
+    async def declare(self) -> None:
+        """Declare the topology of every subscribed queue without consuming."""
+        connection = await self._connect()
+        channel = await connection.channel()
+        try:
+            for queue in self._queues.values():
+                await self._declare(channel, queue)
+        finally:
+            await channel.close()
+
+    async def publish(self, envelopes: Sequence[Envelope]) -> None:
+        """Publish all envelopes at once; return when the broker has confirmed every one."""
+        if not envelopes:
+            return
+        channel = await self._publisher_channel()
+        exchanges = {s: await self._exchange(channel, s) for s in {e.source for e in envelopes}}
+        sends = (
+            exchanges[e.source].publish(
+                _message(e), e.routing_key, mandatory=False, timeout=PUBLISH_TIMEOUT_S
+            )
+            for e in envelopes
+        )
+        error = _first_error(await asyncio.gather(*sends, return_exceptions=True))
+        if error is not None:
+            raise error
+
+    async def ping(self) -> None:
+        connection = await self._connect()
+        if connection.is_closed or not connection.connected.is_set():
+            raise ConnectionError(f"RabbitMQ connection to {_where(self._url)} is closed")
+
+    async def close(self) -> None:
+        await self._cancel_consumers()
+        if self._handling:
+            await asyncio.wait(set(self._handling), timeout=CLOSE_GRACE_S)
+        connection, self._connection = self._connection, None
+        self._publisher = None
+        self._exchanges.clear()
+        if connection is not None:
+            await connection.close()
+
+    async def _connect(self) -> AbstractRobustConnection:
+        async with self._connecting:
+            if self._connection is None:
+                self._connection = await self._first_connect()
+            return self._connection
+
+    async def _first_connect(self) -> AbstractRobustConnection:
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT_S + 1):
+                return await aio_pika.connect_robust(self._url, timeout=CONNECT_TIMEOUT_S)
+        except Exception as exc:
+            reason = f"cannot connect to {_where(self._url)}: {_reason(exc, self._url)}"
+            raise ConfigurationError("BUS_URL", reason) from exc
+
+    async def _publisher_channel(self) -> AbstractChannel:
+        connection = await self._connect()
+        async with self._opening:
+            if self._publisher is None or self._publisher.is_closed:
+                self._publisher = await connection.channel(publisher_confirms=True)
+                self._exchanges.clear()
+            return self._publisher
+
+    async def _exchange(self, channel: AbstractChannel, context: str) -> AbstractExchange:
+        if context not in self._exchanges:
+            self._exchanges[context] = await channel.declare_exchange(
+                exchange_name(context), aio_pika.ExchangeType.TOPIC, durable=True
+            )
+        return self._exchanges[context]
+
+    async def _declare(self, channel: AbstractChannel, queue: Queue) -> AbstractQueue:
+        """Declare ``queue``, its bindings and its dead-letter queue; return the queue."""
+        await self._declare_dead_letters(channel, queue.name)
+        arguments = _queue_arguments(queue.name, self.delivery_limit)
+        amqp_queue = await channel.declare_queue(queue.name, durable=True, arguments=arguments)
+        for key in queue.routing_keys:
+            context = key.split(".", 1)[0]
+            exchange = await channel.declare_exchange(
+                exchange_name(context), aio_pika.ExchangeType.TOPIC, durable=True
+            )
+            await amqp_queue.bind(exchange, routing_key=key)
+        return amqp_queue
+
+    async def _declare_dead_letters(self, channel: AbstractChannel, name: str) -> None:
+        exchange = await channel.declare_exchange(
+            DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True
+        )
+        dead = await channel.declare_queue(
+            dead_letter_queue_name(name), durable=True, arguments={"x-queue-type": "quorum"}
+        )
+        await dead.bind(exchange, routing_key=name)
+
+    async def _consume(self, queue: Queue) -> None:
+        connection = await self._connect()
+        channel = await connection.channel()
+        await channel.set_qos(prefetch_count=self.prefetch)
+        amqp_queue = await self._declare(channel, queue)
+        tag = await amqp_queue.consume(partial(self._on_message, queue))
+        self._consumers.append((amqp_queue, tag))
+
+    async def _cancel_consumers(self) -> None:
+        consumers, self._consumers = self._consumers, []
+        for amqp_queue, tag in consumers:
+            try:
+                await amqp_queue.cancel(tag)
+            except Exception as exc:  # the connection may already be gone
+                log.warning("consumer cancel failed", queue=amqp_queue.name, error=repr(exc))
+
+    async def _on_message(self, queue: Queue, message: AbstractIncomingMessage) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handling.add(task)
+            task.add_done_callback(self._handling.discard)
+        try:
+            envelope = Envelope.from_json(message.body)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.error(
+                "undecodable message dead-lettered",
+                queue=queue.name,
+                message_id=message.message_id,
+                error=repr(exc),
+            )
+            await message.reject(requeue=False)
+            return
+        await self._handle(queue, envelope, message)
+
+    async def _handle(
+        self, queue: Queue, envelope: Envelope, message: AbstractIncomingMessage
+    ) -> None:
+        attempt = _attempt(message)
+        try:
+            await queue.deliver(envelope)
+        except Exception as exc:  # a failing handler must not stop its queue
+            log.warning(
+                "handler failed", queue=queue.name, id=envelope.id, attempt=attempt, error=repr(exc)
+            )
+            await asyncio.sleep(self.retry_delay_s * attempt)
+            await message.nack(requeue=True)
+            return
+        await message.ack()

@@ -1,0 +1,89 @@
+"""The Redis adapter of the store seam (``redis://``, ``rediss://``, ``unix://``).
+
+Shared by every process that points at the same Redis database. Behaviour matches
+:class:`~stampede.kernel.store.MemoryStore` (both pass ``tests/kernel/test_store_contract.py``):
+
+* TTLs are float seconds, sent to Redis as whole milliseconds (``PX``, at least 1 ms).
+* :meth:`RedisStore.incr` runs one Lua script, so the increment and the expiry are atomic: the
+  expiry is set only by the increment that creates the key, so later increments never stretch
+  the window.
+* Connections come from a blocking pool (:data:`POOL_SIZE`): a burst of commands waits up to
+  :data:`POOL_WAIT_S` for a free connection instead of failing with "Too many connections".
+* :meth:`RedisStore.ttl` is None when the key is missing or never expires.
+
+Failure modes: a malformed URL raises :class:`ConfigurationError` naming ``STORE_URL`` at
+construction (no connection is made then); an unreachable server surfaces as
+``redis.exceptions.ConnectionError`` from the first command, e.g. :meth:`RedisStore.ping`.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from redis.asyncio import BlockingConnectionPool, Redis
+
+from stampede.kernel.errors import ConfigurationError
+
+_INCR_WITH_WINDOW = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return count
+"""
+
+POOL_SIZE = 50  # connections per store; ``?max_connections=`` in the URL overrides it
+POOL_WAIT_S = 5.0  # how long a command waits for a free connection before ConnectionError
+_NO_EXPIRY = -1  # PTTL answers -1 for a key without expiry and -2 for a missing key
+
+
+def _milliseconds(ttl_s: float) -> int:
+    return max(1, round(ttl_s * 1000))
+
+
+class RedisStore:
+    """Keys and counters in one Redis database; a connection pool per instance."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            pool = BlockingConnectionPool.from_url(
+                url, decode_responses=True, max_connections=POOL_SIZE, timeout=POOL_WAIT_S
+            )
+        except ValueError as exc:
+            raise ConfigurationError("STORE_URL", f"not a usable Redis URL: {exc}") from exc
+        self._redis = Redis.from_pool(pool)  # the client owns and closes the pool
+        self._incr = self._redis.register_script(_INCR_WITH_WINDOW)
+
+    async def get(self, key: str) -> str | None:
+        value = await self._redis.get(key)
+        return cast("str | None", value)  # decode_responses=True: never bytes
+
+    async def set(self, key: str, value: str, ttl_s: float | None = None) -> None:
+        px = None if ttl_s is None else _milliseconds(ttl_s)
+        await self._redis.set(key, value, px=px)
+
+    async def set_if_absent(self, key: str, value: str, ttl_s: float | None = None) -> bool:
+        px = None if ttl_s is None else _milliseconds(ttl_s)
+        return bool(await self._redis.set(key, value, px=px, nx=True))
+
+    async def delete(self, key: str) -> None:
+        await self._redis.delete(key)
+
+    async def incr(self, key: str, ttl_s: float) -> int:
+        """Add one and return the new count; the first increment starts a ``ttl_s`` window."""
+        count = await self._incr(keys=[key], args=[_milliseconds(ttl_s)])
+        return int(count)
+
+    async def ttl(self, key: str) -> float | None:
+        """Seconds until ``key`` expires; None when it is missing or never expires."""
+        remaining_ms = int(await self._redis.pttl(key))
+        if remaining_ms <= _NO_EXPIRY:
+            return None
+        return remaining_ms / 1000
+
+    async def ping(self) -> None:
+        """Round-trip to the server; raises ``redis.exceptions.ConnectionError`` if unreachable."""
+        await self._redis.ping()
+
+    async def close(self) -> None:
+        await self._redis.aclose()

@@ -1,0 +1,92 @@
+"""The store seam: small, fast, shared state with expiry (counters, tokens, caches).
+
+Adapters: :class:`MemoryStore` (``memory://``, one process) and ``RedisStore`` (``redis://``, in
+``redis_store.py``). Both pass ``tests/kernel/test_store_contract.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+from stampede.kernel.errors import ConfigurationError
+
+
+class Store(Protocol):
+    async def get(self, key: str) -> str | None: ...
+    async def set(self, key: str, value: str, ttl_s: float | None = None) -> None: ...
+    async def set_if_absent(self, key: str, value: str, ttl_s: float | None = None) -> bool: ...
+    async def delete(self, key: str) -> None: ...
+    async def incr(self, key: str, ttl_s: float) -> int:
+        """Add one and return the new count; the first increment starts a ``ttl_s`` window."""
+        ...
+
+    async def ttl(self, key: str) -> float | None:
+        """Seconds until ``key`` expires; None when it is missing or never expires."""
+        ...
+
+    async def ping(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+class MemoryStore:
+    """A dict with deadlines, checked on read; for one process."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, tuple[str, float | None]] = {}
+
+    def _live(self, key: str) -> tuple[str, float | None] | None:
+        item = self._values.get(key)
+        if item is not None and item[1] is not None and item[1] <= time.monotonic():
+            del self._values[key]
+            return None
+        return item
+
+    async def get(self, key: str) -> str | None:
+        item = self._live(key)
+        return None if item is None else item[0]
+
+    async def set(self, key: str, value: str, ttl_s: float | None = None) -> None:
+        deadline = None if ttl_s is None else time.monotonic() + ttl_s
+        self._values[key] = (value, deadline)
+
+    async def set_if_absent(self, key: str, value: str, ttl_s: float | None = None) -> bool:
+        if self._live(key) is not None:
+            return False
+        await self.set(key, value, ttl_s)
+        return True
+
+    async def delete(self, key: str) -> None:
+        self._values.pop(key, None)
+
+    async def incr(self, key: str, ttl_s: float) -> int:
+        item = self._live(key)
+        if item is None:
+            await self.set(key, "1", ttl_s)
+            return 1
+        count = int(item[0]) + 1
+        self._values[key] = (str(count), item[1])
+        return count
+
+    async def ttl(self, key: str) -> float | None:
+        item = self._live(key)
+        if item is None or item[1] is None:
+            return None
+        return max(0.0, item[1] - time.monotonic())
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._values.clear()
+
+
+def store_from_url(url: str) -> Store:
+    """``memory://`` → :class:`MemoryStore`; ``redis://`` → ``RedisStore``."""
+    if url.startswith("memory://"):
+        return MemoryStore()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from stampede.kernel.redis_store import RedisStore
+
+        return RedisStore(url)
+    raise ConfigurationError("STORE_URL", f"unsupported scheme in {url!r} (memory:// or redis://)")

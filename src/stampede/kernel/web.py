@@ -1,0 +1,102 @@
+"""HTTP plumbing shared by every context: problem+json errors, health, readiness, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException
+
+from stampede.kernel.errors import StampedeError, TooManyRequests, Unprocessable
+
+PROBLEM = "application/problem+json"
+Check = Callable[[], Awaitable[None]]
+log = structlog.get_logger()
+
+
+def problem_response(error: StampedeError, instance: str = "") -> JSONResponse:
+    headers = {}
+    if isinstance(error, TooManyRequests):
+        headers["Retry-After"] = str(error.retry_after)
+    return JSONResponse(
+        error.problem(instance), status_code=error.status, media_type=PROBLEM, headers=headers
+    )
+
+
+async def _stampede_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StampedeError)
+    return problem_response(exc, request.url.path)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    if any(e["type"] == "json_invalid" for e in errors):
+        error = StampedeError("request body is not valid JSON", slug="malformed-json")
+        error.status, error.title = 400, "Malformed JSON"
+        return problem_response(error, request.url.path)
+    return problem_response(
+        Unprocessable("the request does not match the schema", errors=errors), request.url.path
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    error = StampedeError(str(exc.detail), slug=f"http-{exc.status_code}")
+    error.status, error.title = exc.status_code, str(exc.detail)
+    return problem_response(error, request.url.path)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", path=request.url.path)
+    return problem_response(StampedeError("unexpected error"), request.url.path)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StampedeError, _stampede_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+async def run_checks(checks: dict[str, Check], timeout_s: float = 2.0) -> dict[str, str]:
+    """Run readiness checks concurrently; each answers "ok" or its error in one line."""
+
+    async def one(check: Check) -> str:
+        try:
+            async with asyncio.timeout(timeout_s):
+                await check()
+            return "ok"
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"[:200]
+
+    results = await asyncio.gather(*(one(c) for c in checks.values()))
+    return dict(zip(checks, results, strict=True))
+
+
+def install_health(app: FastAPI, checks: Callable[[], dict[str, Check]]) -> None:
+    """``/healthz`` (alive), ``/readyz`` (dependencies reachable) and ``/metrics``."""
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        results = await run_checks(checks())
+        ready = all(v == "ok" for v in results.values())
+        body: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": results}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

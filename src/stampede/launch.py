@@ -1,0 +1,167 @@
+"""Starting processes: pre-flight checks, uvicorn, and the multi-process supervisor.
+
+Pre-flight connects to everything a process needs before it serves, so a wrong URL, an
+unreachable server or a busy port is reported as one line naming the setting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import socket
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import uvicorn
+from sqlalchemy.engine import make_url
+
+from stampede.compose import MODULES, Platform, build
+from stampede.kernel import outbox
+from stampede.kernel.errors import ConfigurationError
+from stampede.kernel.observe import configure_logging
+from stampede.kernel.settings import DISTRIBUTED_DEFAULTS, SERVICE_PORTS, Settings
+
+PREFLIGHT_TIMEOUT_S = 10.0
+
+
+def distributed_env() -> dict[str, str]:
+    """Distributed defaults for every setting the environment does not already give."""
+    return {key: value for key, value in DISTRIBUTED_DEFAULTS.items() if key not in os.environ}
+
+
+def default_port(roles: list[str]) -> int | None:
+    if "gateway" in roles or len(roles) != 1:
+        return None
+    return SERVICE_PORTS.get(roles[0])
+
+
+def check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            busy = exc.errno == errno.EADDRINUSE
+            reason = "is already in use" if busy else f"cannot be bound: {exc.strerror}"
+            raise ConfigurationError("STAMPEDE_PORT", f"{host}:{port} {reason}") from None
+
+
+def serve(settings: Settings) -> None:
+    """Serve this process's roles with uvicorn until interrupted."""
+    check_port(settings.host, settings.port)
+    configure_logging(settings.log_level)
+    asyncio.run(preflight(settings))
+    app, _ = build(settings)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
+
+
+async def preflight(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    platform = Platform(settings)
+    try:
+        await _guard(platform.store.ping(), "STORE_URL", settings.store_url)
+        await _guard(_connect_bus(platform), "BUS_URL", settings.bus_url)
+        for name, runtime in platform.runtimes.items():
+            setting = f"{name.upper()}_DATABASE_URL or DATABASE_URL"
+            await _guard(platform.migrate_one(name), setting, runtime.db.url)
+    finally:
+        await platform.stop()
+
+
+async def _connect_bus(platform: Platform) -> None:
+    await platform.bus.start()
+    await platform.bus.ping()
+
+
+async def _guard(job: Awaitable[Any], setting: str, url: str) -> None:
+    try:
+        async with asyncio.timeout(PREFLIGHT_TIMEOUT_S):
+            await job
+    except ConfigurationError:
+        raise
+    except Exception as exc:
+        where = _redacted(url)
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigurationError(setting, f"cannot use {where}: {reason}") from None
+
+
+def _redacted(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
+
+
+def distributed(settings: Settings) -> None:
+    """One process per context plus the gateway, supervised by honcho."""
+    from honcho.manager import Manager
+
+    if settings.embedded:
+        raise ConfigurationError("BUS_URL", "distributed mode needs amqp://, not memory://")
+    check_port(settings.host, settings.port)
+    asyncio.run(preflight(settings.model_copy(update={"contexts": "all"})))
+    manager = Manager()
+    env = {**os.environ, **distributed_env(), "STAMPEDE_DEMO": "false"}
+    for module in MODULES:
+        manager.add_process(
+            module.name, f"{sys.executable} -m stampede serve {module.name}", env=env
+        )
+    gateway_env = {**env, "STAMPEDE_PORT": str(settings.port)}
+    manager.add_process("gateway", f"{sys.executable} -m stampede serve gateway", env=gateway_env)
+    manager.loop()
+    sys.exit(manager.returncode)
+
+
+async def migrate_only(settings: Settings) -> list[str]:
+    await preflight(settings)
+    return [f"migrated {name}" for name in settings.hosted([m.name for m in MODULES])]
+
+
+async def _with_platform(settings: Settings, job: Callable[[Platform], Awaitable[Any]]) -> Any:
+    platform = Platform(settings)
+    try:
+        await platform.migrate()
+        return await job(platform)
+    finally:
+        await platform.stop()
+
+
+async def task(settings: Settings, context: str, name: str, **kwargs: Any) -> str:
+    async def run(platform: Platform) -> str:
+        module = next(m for m in platform.modules if m.name == context)
+        return await module.tasks[name](platform.runtimes[context], **kwargs)
+
+    return str(await _with_platform(settings, run))
+
+
+async def redrive(settings: Settings) -> list[str]:
+    async def run(platform: Platform) -> list[str]:
+        return [
+            f"{name}: {await outbox.redrive(rt.db)} row(s) back to pending"
+            for name, rt in platform.runtimes.items()
+        ]
+
+    return list(await _with_platform(settings, run))
+
+
+async def outbox_status(settings: Settings) -> list[str]:
+    async def run(platform: Platform) -> list[str]:
+        lines = []
+        for name, rt in platform.runtimes.items():
+            s = await outbox.stats(rt.db)
+            lines.append(
+                f"{name}: pending={s.pending} failed={s.failed} "
+                f"oldest={s.oldest_pending_age_s:.1f}s"
+            )
+        return lines
+
+    return list(await _with_platform(settings, run))
