@@ -91,11 +91,9 @@ def serve(
 ) -> None:
     """Run the named contexts in this process; the others are reached by their URLs."""
     names = ",".join(contexts)
-    _run(
-        lambda: launch.serve(
-            _settings(STAMPEDE_CONTEXTS=names, STAMPEDE_PORT=port or launch.default_port(contexts))
-        )
-    )
+    if port is None and "STAMPEDE_PORT" not in os.environ:
+        port = launch.default_port(contexts)
+    _run(lambda: launch.serve(_settings(STAMPEDE_CONTEXTS=names, STAMPEDE_PORT=port)))
 
 
 @app.command()

@@ -46,11 +46,13 @@ def identity(platform: Platform) -> Runtime:
     return platform.runtimes["identity"]
 
 
-async def sign_up(api: httpx.AsyncClient, email: str = "", name: str = "김민지",
-                  password: str = PASSWORD) -> dict[str, Any]:
+async def sign_up(
+    api: httpx.AsyncClient, email: str = "", name: str = "김민지", password: str = PASSWORD
+) -> dict[str, Any]:
     email = email or f"user{next(_numbers)}@example.com"
-    reply = await api.post(f"{API}/signup", json={"email": email, "password": password,
-                                                  "name": name})
+    reply = await api.post(
+        f"{API}/signup", json={"email": email, "password": password, "name": name}
+    )
     assert reply.status_code == 201, reply.text
     body: dict[str, Any] = reply.json()
     return body
@@ -67,8 +69,9 @@ async def new_user(api: httpx.AsyncClient, email: str = "") -> User:
     """A signed-up, logged-in customer."""
     profile = await sign_up(api, email)
     tokens = await log_in(api, profile["email"])
-    return User(profile["id"], profile["email"], PASSWORD, tokens["access_token"],
-                tokens["refresh_token"])
+    return User(
+        profile["id"], profile["email"], PASSWORD, tokens["access_token"], tokens["refresh_token"]
+    )
 
 
 async def new_admin(api: httpx.AsyncClient, platform: Platform) -> User:
@@ -81,15 +84,18 @@ async def new_admin(api: httpx.AsyncClient, platform: Platform) -> User:
 
 def unverified_claims(token: str) -> dict[str, Any]:
     payload = token.split(".")[1]
-    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
     return claims
 
 
 async def events(platform: Platform, event_type: str) -> list[dict[str, Any]]:
     """The data of every outbox row of this type in identity's database, oldest first."""
     async with identity(platform).db.sessions() as session:
-        rows = await session.scalars(select(OutboxRow).where(OutboxRow.type == event_type)
-                                     .order_by(OutboxRow.seq))
+        rows = await session.scalars(
+            select(OutboxRow).where(OutboxRow.type == event_type).order_by(OutboxRow.seq)
+        )
         return [row.data for row in rows]
 
 

@@ -1,4 +1,4 @@
-"""Identity through the public API (gateway → identity, embedded platform)."""
+"""Identity through the public API (gateway → identity, embedded): sign-up and sessions."""
 
 from __future__ import annotations
 
@@ -7,34 +7,24 @@ from typing import Any
 import httpx
 import pytest
 
-from stampede.compose import Platform
-from stampede.identity import handlers
 from tests.identity.support import (
     API,
     PASSWORD,
     PROBLEM,
-    events,
     log_in,
-    mailed_tokens,
-    new_admin,
     new_user,
     sign_up,
     unverified_claims,
 )
 
-BRN = "124-81-00998"  # a valid registration number (check digit 8)
-
-
-def company_body(number: str = BRN, name: str = "트워드 모바일") -> dict[str, str]:
-    return {"name": name, "registration_number": number,
-            "contact_email": "Contact@Tword.example", "contact_phone": "02-555-0101"}
-
-
 # -- sign-up --------------------------------------------------------------------------------
 
+
 async def test_sign_up_creates_an_unverified_customer(api: httpx.AsyncClient) -> None:
-    reply = await api.post(f"{API}/signup", json={"email": "Kim.MinJi@Example.COM",
-                                                  "password": PASSWORD, "name": " 김민지 "})
+    reply = await api.post(
+        f"{API}/signup",
+        json={"email": "Kim.MinJi@Example.COM", "password": PASSWORD, "name": " 김민지 "},
+    )
     assert reply.status_code == 201
     body = reply.json()
     assert body["email"] == "kim.minji@example.com" and body["name"] == "김민지"
@@ -44,34 +34,42 @@ async def test_sign_up_creates_an_unverified_customer(api: httpx.AsyncClient) ->
 
 async def test_a_taken_email_is_a_409_whatever_its_case(api: httpx.AsyncClient) -> None:
     await sign_up(api, "taken@example.com")
-    reply = await api.post(f"{API}/signup", json={"email": "TAKEN@example.com",
-                                                  "password": PASSWORD, "name": "다른 사람"})
+    reply = await api.post(
+        f"{API}/signup",
+        json={"email": "TAKEN@example.com", "password": PASSWORD, "name": "다른 사람"},
+    )
     assert reply.status_code == 409 and reply.headers["content-type"] == PROBLEM
     assert reply.json()["type"].endswith("/email-taken")
 
 
-@pytest.mark.parametrize("body", [
-    {"email": "not-an-email", "password": PASSWORD, "name": "a"},
-    {"email": "a@example.com", "password": "short", "name": "a"},
-    {"email": "a@example.com", "password": "x" * 129, "name": "a"},
-    {"email": "a@example.com", "password": PASSWORD, "name": ""},
-    {"email": "a@example.com", "password": PASSWORD, "name": "가" * 51},
-    {"email": "a@example.com", "password": PASSWORD, "name": "a", "role": "admin"},
-    {"email": "a@example.com", "password": PASSWORD},
-])
-async def test_bad_sign_up_input_is_a_422_problem(api: httpx.AsyncClient,
-                                                  body: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "not-an-email", "password": PASSWORD, "name": "a"},
+        {"email": "a@example.com", "password": "short", "name": "a"},
+        {"email": "a@example.com", "password": "x" * 129, "name": "a"},
+        {"email": "a@example.com", "password": PASSWORD, "name": ""},
+        {"email": "a@example.com", "password": PASSWORD, "name": "가" * 51},
+        {"email": "a@example.com", "password": PASSWORD, "name": "a", "role": "admin"},
+        {"email": "a@example.com", "password": PASSWORD},
+    ],
+)
+async def test_bad_sign_up_input_is_a_422_problem(
+    api: httpx.AsyncClient, body: dict[str, Any]
+) -> None:
     reply = await api.post(f"{API}/signup", json=body)
     assert reply.status_code == 422 and reply.headers["content-type"] == PROBLEM
 
 
 async def test_malformed_json_is_a_400_problem(api: httpx.AsyncClient) -> None:
-    reply = await api.post(f"{API}/signup", content=b'{"email": ',
-                           headers={"content-type": "application/json"})
+    reply = await api.post(
+        f"{API}/signup", content=b'{"email": ', headers={"content-type": "application/json"}
+    )
     assert reply.status_code == 400 and reply.headers["content-type"] == PROBLEM
 
 
 # -- login, refresh, logout -----------------------------------------------------------------
+
 
 async def test_login_returns_bearer_tokens_for_the_account(api: httpx.AsyncClient) -> None:
     profile = await sign_up(api)
@@ -93,8 +91,9 @@ async def test_me_needs_a_token(api: httpx.AsyncClient) -> None:
 async def test_wrong_password_and_unknown_email_get_the_same_401(api: httpx.AsyncClient) -> None:
     profile = await sign_up(api)
     wrong = await api.post(f"{API}/login", json={"email": profile["email"], "password": "nope!"})
-    unknown = await api.post(f"{API}/login", json={"email": "ghost@example.com",
-                                                   "password": PASSWORD})
+    unknown = await api.post(
+        f"{API}/login", json={"email": "ghost@example.com", "password": PASSWORD}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json()["detail"] == unknown.json()["detail"] == "invalid credentials"
 
@@ -108,8 +107,9 @@ async def test_five_failures_lock_the_account_for_fifteen_minutes(api: httpx.Asy
     assert locked.status_code == 429 and locked.headers["content-type"] == PROBLEM
     assert 0 < int(locked.headers["retry-after"]) <= 900
     other = await sign_up(api)
-    assert (await api.post(f"{API}/login", json={"email": other["email"],
-                                                 "password": PASSWORD})).status_code == 200
+    assert (
+        await api.post(f"{API}/login", json={"email": other["email"], "password": PASSWORD})
+    ).status_code == 200
 
 
 async def test_a_success_clears_the_account_failures(api: httpx.AsyncClient) -> None:
@@ -125,11 +125,11 @@ async def test_a_success_clears_the_account_failures(api: httpx.AsyncClient) -> 
 async def test_twenty_failures_from_one_ip_block_it(api: httpx.AsyncClient) -> None:
     profile = await sign_up(api)
     for n in range(20):
-        reply = await api.post(f"{API}/login", json={"email": f"nobody{n}@example.com",
-                                                     "password": "wrong-password"})
+        reply = await api.post(
+            f"{API}/login", json={"email": f"nobody{n}@example.com", "password": "wrong-password"}
+        )
         assert reply.status_code == 401
-    blocked = await api.post(f"{API}/login", json={"email": profile["email"],
-                                                   "password": PASSWORD})
+    blocked = await api.post(f"{API}/login", json={"email": profile["email"], "password": PASSWORD})
     assert blocked.status_code == 429
 
 
@@ -163,8 +163,9 @@ async def test_other_sessions_survive_a_revoked_family(api: httpx.AsyncClient) -
     assert reply.status_code == 200
 
 
-@pytest.mark.parametrize("token", ["garbage", "not-a-uuid.secret",
-                                   "6f1c0e8e-8a4b-4c61-9d55-2f1f7d2a9b10.secret"])
+@pytest.mark.parametrize(
+    "token", ["garbage", "not-a-uuid.secret", "6f1c0e8e-8a4b-4c61-9d55-2f1f7d2a9b10.secret"]
+)
 async def test_unknown_refresh_tokens_are_401(api: httpx.AsyncClient, token: str) -> None:
     reply = await api.post(f"{API}/refresh", json={"refresh_token": token})
     assert reply.status_code == 401 and reply.headers["content-type"] == PROBLEM
@@ -187,103 +188,3 @@ async def test_logout_revokes_the_session(api: httpx.AsyncClient) -> None:
     assert after.status_code == 401
     again = await api.post(f"{API}/logout", json={"refresh_token": newest["refresh_token"]})
     assert again.status_code == 204
-
-
-# -- e-mail verification and profile --------------------------------------------------------
-
-async def test_verification_mail_verifies_the_address_once(api: httpx.AsyncClient,
-                                                           platform: Platform) -> None:
-    user = await new_user(api)
-    await platform.settle()
-    [token] = mailed_tokens(platform)
-    reply = await api.post(f"{API}/verify-email", json={"token": token})
-    assert reply.status_code == 200 and reply.json() == {"email_verified": True}
-    assert (await api.get(f"{API}/me", headers=user.auth)).json()["email_verified"] is True
-    again = await api.post(f"{API}/verify-email", json={"token": token})
-    assert again.status_code == 400 and again.headers["content-type"] == PROBLEM
-
-
-async def test_the_mail_is_written_once_per_request(api: httpx.AsyncClient,
-                                                    platform: Platform) -> None:
-    await new_user(api)
-    await platform.settle()
-    await platform.settle()
-    assert len(mailed_tokens(platform)) == 1
-
-
-async def test_resend_replaces_the_open_token(api: httpx.AsyncClient, platform: Platform) -> None:
-    user = await new_user(api)
-    reply = await api.post(f"{API}/verify-email/resend", headers=user.auth)
-    assert reply.status_code == 202
-    await platform.settle()
-    first, second = mailed_tokens(platform)
-    assert (await api.post(f"{API}/verify-email", json={"token": first})).status_code == 400
-    assert (await api.post(f"{API}/verify-email", json={"token": second})).status_code == 200
-    done = await api.post(f"{API}/verify-email/resend", headers=user.auth)
-    assert done.status_code == 409
-
-
-async def test_resend_needs_a_login_and_a_bad_token_is_400(api: httpx.AsyncClient) -> None:
-    assert (await api.post(f"{API}/verify-email/resend")).status_code == 401
-    reply = await api.post(f"{API}/verify-email", json={"token": "made-up-token"})
-    assert reply.status_code == 400
-
-
-async def test_patch_me_updates_the_given_fields(api: httpx.AsyncClient) -> None:
-    user = await new_user(api)
-    address = {"recipient": "김민지", "phone": "010-1234-5678", "postcode": "04524",
-               "line1": "서울특별시 중구 세종대로 110", "line2": "3층"}
-    reply = await api.patch(f"{API}/me", headers=user.auth,
-                            json={"locale": "en", "default_address": address})
-    assert reply.status_code == 200
-    body = reply.json()
-    assert body["locale"] == "en" and body["default_address"] == address
-    assert body["name"] == "김민지"
-    renamed = await api.patch(f"{API}/me", headers=user.auth,
-                              json={"name": "Minji", "default_address": None})
-    assert renamed.json()["name"] == "Minji" and renamed.json()["default_address"] is None
-    assert (await api.get(f"{API}/me", headers=user.auth)).json() == renamed.json()
-
-
-@pytest.mark.parametrize("body", [
-    {"email": "new@example.com"}, {"roles": ["admin"]}, {"name": None}, {"locale": "fr"},
-    {"name": ""}, {"default_address": {"recipient": "a", "phone": "x", "postcode": "1",
-                                       "line1": "a"}},
-    {"default_address": {"recipient": "a", "phone": "010-1234-5678", "postcode": "04524",
-                         "line1": "a", "extra": 1}},
-])
-async def test_patch_me_rejects_unknown_or_bad_fields(api: httpx.AsyncClient,
-                                                      body: dict[str, Any]) -> None:
-    user = await new_user(api)
-    reply = await api.patch(f"{API}/me", headers=user.auth, json=body)
-    assert reply.status_code == 422 and reply.headers["content-type"] == PROBLEM
-
-
-async def test_profile_updates_are_published(api: httpx.AsyncClient, platform: Platform) -> None:
-    user = await new_user(api)
-    await api.patch(f"{API}/me", headers=user.auth, json={"locale": "en"})
-    [event] = await events(platform, "ProfileUpdated")
-    assert event == {"user_id": user.id, "name": "김민지", "locale": "en", "changed": ["locale"]}
-
-
-async def test_users_see_only_themselves(api: httpx.AsyncClient, platform: Platform) -> None:
-    alice, bob = await new_user(api), await new_user(api)
-    assert (await api.get(f"{API}/users/{alice.id}", headers=alice.auth)).status_code == 200
-    hidden = await api.get(f"{API}/users/{bob.id}", headers=alice.auth)
-    assert hidden.status_code == 404 and bob.email not in hidden.text
-    missing = await api.get(f"{API}/users/6f1c0e8e-8a4b-4c61-9d55-2f1f7d2a9b10",
-                            headers=alice.auth)
-    assert missing.status_code == 404 and missing.json()["type"] == hidden.json()["type"]
-    admin = await new_admin(api, platform)
-    seen = await api.get(f"{API}/users/{bob.id}", headers=admin.auth)
-    assert seen.status_code == 200 and seen.json()["email"] == bob.email
-
-
-async def test_create_admin_promotes_an_existing_account(api: httpx.AsyncClient,
-                                                         platform: Platform) -> None:
-    user = await new_user(api)
-    runtime = platform.runtimes["identity"]
-    message = await handlers.create_admin(runtime, email=user.email.upper(), password="ignored!")
-    assert "existing" in message
-    tokens = await log_in(api, user.email)
-    assert unverified_claims(tokens["access_token"])["roles"] == ["customer", "admin"]

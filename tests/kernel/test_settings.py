@@ -12,7 +12,7 @@ from stampede.kernel.settings import DEV_SECRET, Settings
 
 
 def test_embedded_defaults_give_each_context_its_own_sqlite_file(env_clean: None) -> None:
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.bus_url == "memory://" and settings.store_url == "memory://"
     url = settings.database_url_for("identity")
     assert url.startswith("sqlite+aiosqlite:///") and url.endswith("/var/identity.db")
@@ -24,7 +24,7 @@ def test_a_context_override_wins_over_the_shared_url(
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://db/stampede_{context}")
     monkeypatch.setenv("IDENTITY_DATABASE_URL", "postgresql+asyncpg://other/accounts")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.database_url_for("identity") == "postgresql+asyncpg://other/accounts"
     assert settings.database_url_for("catalog") == "postgresql+asyncpg://db/stampede_catalog"
 
@@ -34,9 +34,9 @@ def test_production_refuses_the_development_secret(
 ) -> None:
     monkeypatch.setenv("STAMPEDE_ENV", "production")
     with pytest.raises(ValidationError, match="SECRET_KEY"):
-        Settings(_env_file=None)  # type: ignore[call-arg]
+        Settings(_env_file=None)
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-of-enough-length")
-    assert Settings(_env_file=None).secret_key != DEV_SECRET  # type: ignore[call-arg]
+    assert Settings(_env_file=None).secret_key != DEV_SECRET
 
 
 def test_hosted_contexts_follow_the_setting(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints, model_v
 
 from stampede.identity import handlers, views
 from stampede.identity.domain.accounts import Locale
-from stampede.identity.domain.companies import CompanyStatus
+from stampede.identity.domain.companies import Application, CompanyStatus
 from stampede.identity.domain.tokens import TokenPair
 from stampede.identity.store import IdentityUoW
 from stampede.identity.views import Address, CompanyPage, CompanyView, Profile
@@ -161,7 +161,8 @@ async def get_user(user_id: uuid.UUID, user: CurrentUser, uow: UowDep) -> Profil
 
 @router.post(f"{P}/companies", status_code=201)
 async def apply_company(body: CompanyIn, user: CurrentUser, uow: UowDep) -> CompanyView:
-    company = await handlers.apply_company(uow, user.user_id, **body.model_dump())
+    application = Application(**body.model_dump())
+    company = await handlers.apply_company(uow, user.user_id, application)
     return views.to_company(company)
 
 

@@ -84,6 +84,7 @@ class SigningKeyRow(Base):
     private_pem: Mapped[str] = mapped_column(Text)
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=now)
+    signs_from: Mapped[datetime] = mapped_column(UtcDateTime())
     retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
@@ -201,11 +202,15 @@ class SigningKeys(_Repository):
     def add(self, row: SigningKeyRow) -> None:
         self.session.add(row)
 
-    async def newest_active(self) -> SigningKeyRow | None:
+    async def newest_active(self, at: datetime) -> SigningKeyRow | None:
+        """The key that signs at ``at``: started signing, not yet retired, newest first."""
         return await self.session.scalar(
             select(SigningKeyRow)
-            .where(SigningKeyRow.retired_at.is_(None))
-            .order_by(SigningKeyRow.created_at.desc(), SigningKeyRow.kid.desc())
+            .where(
+                or_(SigningKeyRow.retired_at.is_(None), SigningKeyRow.retired_at > at),
+                SigningKeyRow.signs_from <= at,
+            )
+            .order_by(SigningKeyRow.signs_from.desc(), SigningKeyRow.kid.desc())
             .limit(1)
         )
 

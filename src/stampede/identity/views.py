@@ -100,13 +100,13 @@ async def company(uow: IdentityUoW, viewer: Principal, company_id: str) -> Compa
         return to_company(found)
 
 
-async def companies(uow: IdentityUoW, viewer: Principal, status: CompanyStatus | None,
-                    limit: int, offset: int) -> CompanyPage:
+async def companies(
+    uow: IdentityUoW, viewer: Principal, status: CompanyStatus | None, limit: int, offset: int
+) -> CompanyPage:
     """Newest first: every application for an admin, the viewer's own for anyone else."""
     owner = None if viewer.has(ADMIN) else viewer.user_id
     async with uow:
-        rows = await uow.companies.listed(owner_id=owner, status=status, limit=limit,
-                                          offset=offset)
+        rows = await uow.companies.listed(owner_id=owner, status=status, limit=limit, offset=offset)
         return CompanyPage(items=[to_company(c) for c in rows], limit=limit, offset=offset)
 
 

@@ -21,6 +21,7 @@ from stampede.kernel.errors import Forbidden, Unauthorized
 
 FetchJwks = Callable[[], Awaitable[Mapping[str, Any]]]
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+JWKS_REFETCH_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Principal:
 
 class TokenVerifier:
     def __init__(
-        self, fetch_jwks: FetchJwks, issuer: str, audience: str, refetch_s: float = 30.0
+        self, fetch_jwks: FetchJwks, issuer: str, audience: str, refetch_s: float = JWKS_REFETCH_S
     ) -> None:
         self._fetch, self.issuer, self.audience = fetch_jwks, issuer, audience
         self._refetch_s = refetch_s

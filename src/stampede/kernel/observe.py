@@ -47,6 +47,7 @@ def configure_logging(level: str = "INFO") -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
         cache_logger_on_first_use=True,
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def area_of(path: str) -> str:

@@ -107,6 +107,10 @@ class LoginLimits:
     per_ip: int = 20
     window_s: int = 15 * 60
 
+    def counters(self, email: str, ip: str) -> tuple[tuple[str, int], ...]:
+        """The store keys counting failures of this account and this IP, with their limits."""
+        return (self.account_key(email), self.per_account), (self.ip_key(ip), self.per_ip)
+
     def account_key(self, email: str) -> str:
         return "identity:login-failures:account:" + hashlib.sha256(email.encode()).hexdigest()
 

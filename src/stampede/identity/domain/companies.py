@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
+from stampede.identity.domain.accounts import normalize_email
 from stampede.kernel.errors import Conflict, Unprocessable
 
 CompanyStatus = Literal["pending", "approved", "rejected"]
@@ -54,3 +56,22 @@ def decide(current: str, decision: CompanyStatus) -> CompanyStatus:
     if current != PENDING:
         raise Conflict(f"the application is already {current}", slug="already-decided")
     return decision
+
+
+@dataclass(frozen=True)
+class Application:
+    """What an applicant fills in about their company."""
+
+    name: str
+    registration_number: str
+    contact_email: str
+    contact_phone: str
+
+    def checked(self) -> Application:
+        """Normalised (ten-digit number, lowercased e-mail, trimmed text); 422 when invalid."""
+        return Application(
+            name=self.name.strip(),
+            registration_number=normalize_brn(self.registration_number),
+            contact_email=normalize_email(self.contact_email),
+            contact_phone=self.contact_phone.strip(),
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stampede.identity.domain.accounts import ADMIN, CUSTOMER
-from stampede.identity.domain.companies import brn_check_digit
+from stampede.identity.domain.companies import Application, brn_check_digit
 
 
 @dataclass(frozen=True)
@@ -16,8 +16,9 @@ class DemoCompany:
     email: str
 
     @property
-    def registration_number(self) -> str:
-        return self.first_nine + str(brn_check_digit(self.first_nine))
+    def application(self) -> Application:
+        number = self.first_nine + str(brn_check_digit(self.first_nine))
+        return Application(self.name, number, self.email, self.phone)
 
 
 @dataclass(frozen=True)

@@ -140,14 +140,13 @@ async def update_profile(uow: IdentityUoW, user_id: str, changes: Mapping[str, A
         for name, value in changes.items():
             setattr(account, name, rules.check_name(value) if name == "name" else value)
         if changes:
-            uow.emit(
-                ProfileUpdated(
-                    user_id=account.id,
-                    name=account.name,
-                    locale=account.locale,
-                    changed=tuple(sorted(changes)),
-                ),
-                subject=account.id,
-            )
+            _announce_profile(uow, account, sorted(changes))
         await uow.commit()
     return account
+
+
+def _announce_profile(uow: IdentityUoW, account: Account, changed: list[str]) -> None:
+    event = ProfileUpdated(
+        user_id=account.id, name=account.name, locale=account.locale, changed=tuple(changed)
+    )
+    uow.emit(event, subject=account.id)

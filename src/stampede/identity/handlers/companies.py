@@ -6,15 +6,17 @@ state of the application.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from stampede.identity.contracts import CompanyApplied, CompanyApproved, CompanyRejected
-from stampede.identity.domain.accounts import BUSINESS, normalize_email, with_role
+from stampede.identity.domain.accounts import BUSINESS, with_role
 from stampede.identity.domain.companies import (
     APPROVED,
     PENDING,
     REJECTED,
+    Application,
     CompanyStatus,
     decide,
-    normalize_brn,
 )
 from stampede.identity.handlers.accounts import existing
 from stampede.identity.store import Company, IdentityUoW
@@ -22,58 +24,26 @@ from stampede.kernel.errors import NotFound
 from stampede.kernel.messages import now
 
 
-async def apply_company(
-    uow: IdentityUoW,
-    owner_id: str,
-    *,
-    name: str,
-    registration_number: str,
-    contact_email: str,
-    contact_phone: str,
-) -> Company:
+async def apply_company(uow: IdentityUoW, owner_id: str, application: Application) -> Company:
     """A pending application; 409 when the owner has one pending or the number is taken."""
     async with uow:
-        company = await apply_in(
-            uow,
-            owner_id,
-            name=name,
-            contact_phone=contact_phone,
-            registration_number=registration_number,
-            contact_email=contact_email,
-        )
+        company = await apply_in(uow, owner_id, application)
         await uow.commit()
     return company
 
 
-async def apply_in(
-    uow: IdentityUoW,
-    owner_id: str,
-    *,
-    name: str,
-    registration_number: str,
-    contact_email: str,
-    contact_phone: str,
-) -> Company:
+async def apply_in(uow: IdentityUoW, owner_id: str, application: Application) -> Company:
     """:func:`apply_company` inside an open unit of work, which the caller commits."""
-    company = Company(
-        owner_id=owner_id,
-        name=name.strip(),
-        status=PENDING,
-        registration_number=normalize_brn(registration_number),
-        contact_email=normalize_email(contact_email),
-        contact_phone=contact_phone.strip(),
-    )
+    company = Company(owner_id=owner_id, status=PENDING, **asdict(application.checked()))
     await existing(uow, owner_id)
     await uow.companies.add(company)
-    uow.emit(
-        CompanyApplied(
-            company_id=company.id,
-            owner_id=owner_id,
-            name=company.name,
-            registration_number=company.registration_number,
-        ),
-        subject=company.id,
+    event = CompanyApplied(
+        company_id=company.id,
+        owner_id=owner_id,
+        name=company.name,
+        registration_number=company.registration_number,
     )
+    uow.emit(event, subject=company.id)
     return company
 
 

@@ -1,8 +1,12 @@
 """Signing keys: the key that signs now, and rotation.
 
-The newest key that is not retired signs. When there is none, one is created; two replicas
-doing that at once each add a key with its own kid, both are published, and the newer one wins
-from then on. Each process keeps the loaded key for :data:`keys.CACHE_S` seconds at most, so a
+Rotation publishes the new key in the JWKS at once but signs with it only after
+:data:`PUBLISH_LEAD_S` (longer than the verifiers' JWKS refetch interval), so no verifier meets a
+kid it cannot fetch yet; the old key keeps signing until then and stays published until its last
+token expires. A stored key that the current ``SECRET_KEY`` cannot open is passed over for a new
+one. The newest key that is signing and not retired signs. When there is none, one is created;
+two replicas doing that at once each add a key with its own kid, both are published, and the
+newer one wins from then on. Each process keeps the loaded key for :data:`keys.CACHE_S` seconds at most, so a
 rotation made by another process is picked up within that time.
 """
 
@@ -11,13 +15,20 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from weakref import WeakKeyDictionary
+
+import structlog
 
 from stampede.identity.domain import keys
 from stampede.identity.store import IdentityUoW, SigningKeyRow
+from stampede.kernel.auth import JWKS_REFETCH_S
 from stampede.kernel.db import Database
 from stampede.kernel.messages import now
 from stampede.kernel.module import Runtime
+
+PUBLISH_LEAD_S = JWKS_REFETCH_S + 5
+log = structlog.get_logger()
 
 
 @dataclass
@@ -42,22 +53,28 @@ async def signing_key(runtime: Runtime) -> keys.SigningKey:
 
 async def _newest(runtime: Runtime, known: keys.SigningKey | None) -> keys.SigningKey:
     async with IdentityUoW(runtime) as uow:
-        row = await uow.keys.newest_active()
+        row = await uow.keys.newest_active(now())
         found = None if row is None else (row.kid, row.private_pem)
     kid, pem = found or await _add_key(runtime)
     if known is not None and known.kid == kid:
         return known
-    secret = runtime.settings.secret_key
-    return await asyncio.to_thread(keys.unlock, pem, kid, secret)
+    try:
+        return await asyncio.to_thread(keys.unlock, pem, kid, runtime.settings.secret_key)
+    except (ValueError, TypeError):
+        log.error("signing key cannot be opened with SECRET_KEY; creating a new one", kid=kid)
+        kid, pem = await _add_key(runtime)
+        return await asyncio.to_thread(keys.unlock, pem, kid, runtime.settings.secret_key)
 
 
-async def _generated(runtime: Runtime) -> SigningKeyRow:
+async def _generated(runtime: Runtime, lead_s: float = 0.0) -> SigningKeyRow:
     stored = await asyncio.to_thread(keys.generate, now(), runtime.settings.secret_key)
+    created = now()
     return SigningKeyRow(
         kid=stored.kid,
         private_pem=stored.private_pem,
         public_jwk=stored.public_jwk,
-        created_at=now(),
+        created_at=created,
+        signs_from=created + timedelta(seconds=lead_s),
     )
 
 
@@ -69,12 +86,15 @@ async def _add_key(runtime: Runtime) -> tuple[str, str]:
     return row.kid, row.private_pem
 
 
-async def rotate_keys(runtime: Runtime) -> str:
-    """A new signing key; the others are retired but stay in the JWKS until their tokens expire."""
-    row = await _generated(runtime)
+async def rotate_keys(runtime: Runtime, lead_s: float = PUBLISH_LEAD_S) -> str:
+    """A new key, published now and signing after ``lead_s``, when the older keys retire."""
+    row = await _generated(runtime, lead_s)
     async with IdentityUoW(runtime) as uow:
         uow.keys.add(row)
-        retired = await uow.keys.retire_all_but(row.kid, now())
+        retired = await uow.keys.retire_all_but(row.kid, row.signs_from)
         await uow.commit()
     _cache.pop(runtime.db, None)
-    return f"signing key {row.kid} now signs; {retired} older key(s) retired"
+    return (
+        f"signing key {row.kid} is published and signs from {row.signs_from:%H:%M:%S} UTC; "
+        f"{retired} older key(s) retire then"
+    )

@@ -52,14 +52,7 @@ async def _seed(uow: IdentityUoW, demo: DemoAccount) -> None:
     account = await new_account(email, demo.password, demo.name, list(demo.roles), verified=True)
     await register(uow, account)
     if demo.company is not None:
-        company = await apply_in(
-            uow,
-            account.id,
-            name=demo.company.name,
-            registration_number=demo.company.registration_number,
-            contact_email=demo.company.email,
-            contact_phone=demo.company.phone,
-        )
+        company = await apply_in(uow, account.id, demo.company.application)
         await approve_in(uow, company.id)
 
 

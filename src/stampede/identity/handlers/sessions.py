@@ -42,10 +42,7 @@ async def log_in(uow: IdentityUoW, *, email: str, password: str, client_ip: str)
     failures.
     """
     email = email.strip().lower()
-    counters = (
-        (LIMITS.account_key(email), LIMITS.per_account),
-        (LIMITS.ip_key(client_ip), LIMITS.per_ip),
-    )
+    counters = LIMITS.counters(email, client_ip)
     await _refuse_when_throttled(uow.runtime.store, counters)
     async with uow:
         account = await uow.accounts.by_email(email)
@@ -119,11 +116,7 @@ async def refresh(uow: IdentityUoW, raw: str) -> TokenPair:
         row = await _refresh_row(uow, raw)
         verdict = refresh_verdict(row.used_at, row.revoked_at, row.expires_at, now())
         if verdict == "reused":
-            await uow.refresh_tokens.revoke_family(row.family_id, now())
-            await uow.commit()
-            raise Unauthorized(
-                "refresh token reused; the session is revoked", slug="refresh-token-reused"
-            )
+            raise await _revoke_reused(uow, row)
         if verdict == "expired":
             raise Unauthorized("the refresh token has expired", slug="refresh-token-expired")
         row.used_at = now()
@@ -131,6 +124,13 @@ async def refresh(uow: IdentityUoW, raw: str) -> TokenPair:
         token = _new_refresh_token(uow, account.id, row.family_id)
         await uow.commit()
     return await _token_pair(uow.runtime, account, token)
+
+
+async def _revoke_reused(uow: IdentityUoW, row: RefreshTokenRow) -> Unauthorized:
+    """Revokes the family of a token presented twice (committed) and returns the 401."""
+    await uow.refresh_tokens.revoke_family(row.family_id, now())
+    await uow.commit()
+    return Unauthorized("refresh token reused; the session is revoked", slug="refresh-token-reused")
 
 
 async def _refresh_row(uow: IdentityUoW, raw: str) -> RefreshTokenRow:

@@ -85,6 +85,11 @@ def _companies() -> None:
         sa.CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
         sa.CheckConstraint("length(registration_number) = 10", name="registration_number"),
     )
+    _company_indexes()
+
+
+def _company_indexes() -> None:
+    """One pending application per owner; a number is taken until its application is rejected."""
     op.create_index("ix_companies_owner_id", "companies", ["owner_id"])
     pending = sa.text("status = 'pending'")
     op.create_index(
@@ -113,6 +118,7 @@ def _signing_keys() -> None:
         sa.Column("private_pem", sa.Text, nullable=False),
         sa.Column("public_jwk", sa.JSON, nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("signs_from", UtcDateTime(), nullable=False),
         sa.Column("retired_at", UtcDateTime(), nullable=True),
     )
 

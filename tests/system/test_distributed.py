@@ -1,0 +1,109 @@
+"""Identity and gateway as separate processes on PostgreSQL, RabbitMQ and Redis.
+
+The flow a user runs (sign up, log in, read the profile) works through the gateway process, and
+a ``kill -9`` of identity loses no account and no outbox event: every verification mail is
+written once the restarted process relays what was pending.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.system.processes import Process, free_port, wait_healthy
+
+pytestmark = pytest.mark.system
+
+
+@pytest.fixture
+def cluster(
+    tmp_path: Path, postgres_url: str, amqp_url: str, redis_url: str
+) -> Iterator[dict[str, Process | str]]:
+    identity_port, gateway_port = free_port(), free_port()
+    env = {
+        "IDENTITY_DATABASE_URL": postgres_url,
+        "BUS_URL": amqp_url,
+        "STORE_URL": redis_url,
+        "STAMPEDE_DATA_DIR": str(tmp_path),
+        "IDENTITY_URL": f"http://127.0.0.1:{identity_port}",
+        "STAMPEDE_DEMO": "false",
+    }
+    identity = Process(
+        ["serve", "identity", "--port", str(identity_port)], env, tmp_path / "identity.log"
+    )
+    gateway = Process(
+        ["serve", "gateway", "--port", str(gateway_port)], env, tmp_path / "gateway.log"
+    )
+    identity.start()
+    gateway.start()
+    try:
+        wait_healthy(f"http://127.0.0.1:{identity_port}", identity)
+        wait_healthy(f"http://127.0.0.1:{gateway_port}", gateway)
+        yield {
+            "identity": identity,
+            "gateway": gateway,
+            "identity_url": f"http://127.0.0.1:{identity_port}",
+            "url": f"http://127.0.0.1:{gateway_port}",
+        }
+    finally:
+        gateway.stop()
+        identity.stop()
+
+
+def signup(url: str, email: str) -> httpx.Response:
+    return httpx.post(
+        f"{url}/api/identity/signup",
+        timeout=10,
+        json={"email": email, "password": "distributed pw", "name": "Dist"},
+    )
+
+
+def test_sign_up_log_in_and_read_the_profile_across_processes(
+    cluster: dict[str, Process | str],
+) -> None:
+    url = str(cluster["url"])
+    assert signup(url, "d1@example.com").status_code == 201
+    login = httpx.post(
+        f"{url}/api/identity/login",
+        timeout=10,
+        json={"email": "d1@example.com", "password": "distributed pw"},
+    )
+    assert login.status_code == 200
+    token = login.json()["access_token"]
+    me = httpx.get(f"{url}/api/identity/me", headers={"authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.json()["email"] == "d1@example.com"
+    assert (
+        httpx.get(
+            f"{url}/api/identity/me", headers={"authorization": f"Bearer {token[:-4]}AAAA"}
+        ).status_code
+        == 401
+    )
+
+
+def test_killing_identity_loses_no_account_and_no_event(
+    cluster: dict[str, Process | str], tmp_path: Path
+) -> None:
+    url, identity = str(cluster["url"]), cluster["identity"]
+    assert isinstance(identity, Process)
+    emails = [f"k{n}@example.com" for n in range(20)]
+    for email in emails:
+        assert signup(url, email).status_code == 201
+    identity.kill()
+    assert httpx.get(f"{url}/api/identity/me", timeout=10).status_code in (401, 503)
+    identity.start()
+    wait_healthy(str(cluster["identity_url"]), identity)
+    for email in emails:
+        assert signup(url, email).status_code == 409  # the account survived
+    deadline = time.monotonic() + 30
+    mail = tmp_path / "mail.log"
+    while time.monotonic() < deadline:
+        text = mail.read_text() if mail.exists() else ""
+        if all(email in text for email in emails):
+            break
+        time.sleep(0.2)
+    text = mail.read_text() if mail.exists() else ""
+    assert [email for email in emails if email not in text] == []
