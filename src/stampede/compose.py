@@ -42,7 +42,7 @@ class Platform:
         self.settings = settings
         self.known = [m.name for m in known]
         self.modules = [m for m in known if m.name in names]
-        self.bus: Bus = bus_from_url(settings.bus_url)
+        self.bus: Bus = bus_from_url(settings.bus_url, settings.bus_namespace)
         self.store: Store = store_from_url(settings.store_url)
         self.calls = ServiceCalls(settings)
         self.verifier = TokenVerifier(self._jwks, settings.jwt_issuer, settings.jwt_audience)

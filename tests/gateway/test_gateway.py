@@ -72,3 +72,25 @@ async def test_client_sent_identity_headers_are_dropped(
 ) -> None:
     reply = await api.get("/api/identity/me", headers={forged: "admin"})
     assert reply.status_code == 401
+
+
+async def test_rate_limit_per_user_counts_across_addresses(tmp_path: Path) -> None:
+    app, platform = build(Settings.for_tests(tmp_path, rate_limit_per_user=3))
+    await platform.start()
+    body = {"email": "rl@example.com", "password": "rate limit pw", "name": "R"}
+    codes = []
+    for n in range(5):
+        transport = httpx.ASGITransport(app=app, client=(f"10.0.0.{n}", 1000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            if n == 0:
+                await client.post("/api/identity/signup", json=body)
+                login = await client.post(
+                    "/api/identity/login", json={k: body[k] for k in ("email", "password")}
+                )
+                token = login.json()["access_token"]
+            reply = await client.get(
+                "/api/identity/me", headers={"authorization": f"Bearer {token}"}
+            )
+            codes.append(reply.status_code)
+    await platform.stop()
+    assert codes == [200, 200, 200, 429, 429]

@@ -7,10 +7,13 @@ written once the restarted process relays what was pending.
 
 from __future__ import annotations
 
+import asyncio
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import aio_pika
 import httpx
 import pytest
 
@@ -24,6 +27,7 @@ def cluster(
     tmp_path: Path, postgres_url: str, amqp_url: str, redis_url: str
 ) -> Iterator[dict[str, Process | str]]:
     identity_port, gateway_port = free_port(), free_port()
+    namespace = f"t{uuid.uuid4().hex[:8]}."
     env = {
         "IDENTITY_DATABASE_URL": postgres_url,
         "BUS_URL": amqp_url,
@@ -31,6 +35,7 @@ def cluster(
         "STAMPEDE_DATA_DIR": str(tmp_path),
         "IDENTITY_URL": f"http://127.0.0.1:{identity_port}",
         "STAMPEDE_DEMO": "false",
+        "BUS_NAMESPACE": namespace,
     }
     identity = Process(
         ["serve", "identity", "--port", str(identity_port)], env, tmp_path / "identity.log"
@@ -52,6 +57,18 @@ def cluster(
     finally:
         gateway.stop()
         identity.stop()
+        asyncio.run(drop_topology(amqp_url, namespace))
+
+
+async def drop_topology(amqp_url: str, namespace: str) -> None:
+    """Delete what this run declared on the shared broker."""
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        for queue in ("identity.write_verification_mail", "identity.write_verification_mail.dead"):
+            await channel.queue_delete(namespace + queue)
+        for exchange in ("identity.events", "stampede.dead-letter"):
+            await channel.exchange_delete(namespace + exchange)
 
 
 def signup(url: str, email: str) -> httpx.Response:

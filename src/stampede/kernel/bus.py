@@ -116,12 +116,12 @@ class MemoryBus:
             q.pending.put_nowait((envelope, attempt + 1))
 
 
-def bus_from_url(url: str) -> Bus:
-    """``memory://`` → :class:`MemoryBus`; ``amqp://`` → ``RabbitBus``."""
+def bus_from_url(url: str, namespace: str = "") -> Bus:
+    """``memory://`` → :class:`MemoryBus`; ``amqp://`` → ``RabbitBus`` (names prefixed)."""
     if url.startswith("memory://"):
         return MemoryBus()
     if url.startswith(("amqp://", "amqps://")):
         from stampede.kernel.rabbitmq import RabbitBus
 
-        return RabbitBus(url)
+        return RabbitBus(url, namespace=namespace)
     raise ConfigurationError("BUS_URL", f"unsupported scheme in {url!r} (memory:// or amqp://)")

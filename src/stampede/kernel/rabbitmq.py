@@ -9,6 +9,9 @@ Topology, declared idempotently:
 * its dead letters go through the direct exchange ``stampede.dead-letter`` (routing key = queue
   name) into the durable quorum queue ``<queue name>.dead``.
 
+A non-empty ``namespace`` (setting ``BUS_NAMESPACE``) prefixes every exchange and queue name, so
+several deployments, or test runs, can share one broker without seeing each other's messages.
+
 Publishing uses publisher confirms: ``publish`` sends all envelopes concurrently and returns only
 once the broker has confirmed every one (for quorum queues: once stored by a majority). A nack, a
 timeout or a lost channel or connection raises, so the outbox relay retries; duplicates that a
@@ -32,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -79,11 +83,11 @@ def _message(envelope: Envelope) -> aio_pika.Message:
     )
 
 
-def _queue_arguments(name: str, delivery_limit: int) -> dict[str, Any]:
+def _queue_arguments(name: str, delivery_limit: int, dead_letters: str) -> dict[str, Any]:
     return {
         "x-queue-type": "quorum",
         "x-delivery-limit": max(delivery_limit - 1, 0),
-        "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+        "x-dead-letter-exchange": dead_letters,
         "x-dead-letter-routing-key": name,
     }
 
@@ -127,8 +131,14 @@ class RabbitBus:
     """The bus over RabbitMQ; subscribe queues, then ``start()`` to declare and consume."""
 
     def __init__(
-        self, url: str, delivery_limit: int = 5, prefetch: int = 64, retry_delay_s: float = 0.2
+        self,
+        url: str,
+        delivery_limit: int = 5,
+        prefetch: int = 64,
+        retry_delay_s: float = 0.2,
+        namespace: str = "",
     ) -> None:
+        self.namespace = namespace
         self.delivery_limit = delivery_limit
         self.prefetch = prefetch
         self.retry_delay_s = retry_delay_s
@@ -143,7 +153,8 @@ class RabbitBus:
         self._handling: set[asyncio.Task[Any]] = set()
 
     def subscribe(self, queue: Queue) -> None:
-        self._queues[queue.name] = queue
+        named = replace(queue, name=self.namespace + queue.name)
+        self._queues[named.name] = named
 
     async def start(self) -> None:
         """Declare the topology of every subscribed queue and start consuming it."""
@@ -219,26 +230,30 @@ class RabbitBus:
     async def _exchange(self, channel: AbstractChannel, context: str) -> AbstractExchange:
         if context not in self._exchanges:
             self._exchanges[context] = await channel.declare_exchange(
-                exchange_name(context), aio_pika.ExchangeType.TOPIC, durable=True
+                exchange_name(self.namespace + context), aio_pika.ExchangeType.TOPIC, durable=True
             )
         return self._exchanges[context]
 
     async def _declare(self, channel: AbstractChannel, queue: Queue) -> AbstractQueue:
         """Declare ``queue``, its bindings and its dead-letter queue; return the queue."""
         await self._declare_dead_letters(channel, queue.name)
-        arguments = _queue_arguments(queue.name, self.delivery_limit)
+        arguments = _queue_arguments(queue.name, self.delivery_limit, self._dead_letter_exchange)
         amqp_queue = await channel.declare_queue(queue.name, durable=True, arguments=arguments)
         for key in queue.routing_keys:
             context = key.split(".", 1)[0]
             exchange = await channel.declare_exchange(
-                exchange_name(context), aio_pika.ExchangeType.TOPIC, durable=True
+                exchange_name(self.namespace + context), aio_pika.ExchangeType.TOPIC, durable=True
             )
             await amqp_queue.bind(exchange, routing_key=key)
         return amqp_queue
 
+    @property
+    def _dead_letter_exchange(self) -> str:
+        return self.namespace + DEAD_LETTER_EXCHANGE
+
     async def _declare_dead_letters(self, channel: AbstractChannel, name: str) -> None:
         exchange = await channel.declare_exchange(
-            DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True
+            self._dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True
         )
         dead = await channel.declare_queue(
             dead_letter_queue_name(name), durable=True, arguments={"x-queue-type": "quorum"}

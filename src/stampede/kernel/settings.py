@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     database_url: str = Field(EMBEDDED_DATABASE_URL, alias="DATABASE_URL")
     bus_url: str = Field("memory://", alias="BUS_URL")
     store_url: str = Field("memory://", alias="STORE_URL")
+    bus_namespace: str = Field("", alias="BUS_NAMESPACE", pattern=r"^[A-Za-z0-9_.-]{0,40}$")
     secret_key: str = Field(DEV_SECRET, alias="SECRET_KEY", min_length=16)
     jwt_issuer: str = Field("stampede", alias="JWT_ISSUER")
     jwt_audience: str = Field("stampede-api", alias="JWT_AUDIENCE")

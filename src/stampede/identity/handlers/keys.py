@@ -6,8 +6,8 @@ kid it cannot fetch yet; the old key keeps signing until then and stays publishe
 token expires. A stored key that the current ``SECRET_KEY`` cannot open is passed over for a new
 one. The newest key that is signing and not retired signs. When there is none, one is created;
 two replicas doing that at once each add a key with its own kid, both are published, and the
-newer one wins from then on. Each process keeps the loaded key for :data:`keys.CACHE_S` seconds at most, so a
-rotation made by another process is picked up within that time.
+newer one wins from then on. Each process keeps the loaded key for :data:`keys.CACHE_S` seconds
+at most, so a rotation made by another process is picked up within that time.
 """
 
 from __future__ import annotations
