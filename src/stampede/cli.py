@@ -13,13 +13,14 @@ import typer
 from pydantic import ValidationError
 
 from stampede import launch
-from stampede.kernel.errors import ConfigurationError
+from stampede.kernel.errors import ConfigurationError, StampedeError
 from stampede.kernel.settings import Settings
 
 app = typer.Typer(
     help="Stampede: a commerce platform that holds when the crowd stampedes.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 admin_app = typer.Typer(help="Administer accounts.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage token signing keys.", no_args_is_help=True)
@@ -54,6 +55,8 @@ def _run(job: Callable[[], Any]) -> Any:
         return job()
     except ConfigurationError as exc:
         _fail(str(exc))
+    except StampedeError as exc:
+        _fail(exc.detail)
     except KeyboardInterrupt:
         return None
 
@@ -99,7 +102,7 @@ def serve(
 @app.command()
 def migrate() -> None:
     """Apply every hosted context's migrations (PostgreSQL databases are created if missing)."""
-    _run(lambda: _async(launch.migrate_only(_settings())))
+    _run(lambda: _echo(_async(launch.migrate_only(_settings()))))
 
 
 @admin_app.command("create")

@@ -17,6 +17,7 @@ import structlog
 from starlette.types import ASGIApp
 
 from stampede.identity.module import module as identity
+from stampede.kernel.aio import cancel_all
 from stampede.kernel.auth import TokenVerifier
 from stampede.kernel.bus import Bus, MemoryBus, bus_from_url
 from stampede.kernel.calls import ServiceCalls
@@ -113,12 +114,7 @@ class Platform:
                 return
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await cancel_all(self._tasks)
         await self.bus.close()
         await self.calls.close()
         await self.store.close()

@@ -13,6 +13,7 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from sqlalchemy.engine import make_url
@@ -108,17 +109,29 @@ def distributed(settings: Settings) -> None:
     if settings.embedded:
         raise ConfigurationError("BUS_URL", "distributed mode needs amqp://, not memory://")
     check_port(settings.host, settings.port)
-    asyncio.run(preflight(settings.model_copy(update={"contexts": "all"})))
+    everything = settings.model_copy(update={"contexts": "all"})
+    asyncio.run(preflight(everything))
+    if settings.load_demo:
+        _print_demo(asyncio.run(_with_platform(everything, Platform.seed_demo)))
     manager = Manager()
     env = {**os.environ, **distributed_env(), "STAMPEDE_DEMO": "false"}
     for module in MODULES:
+        port = str(urlsplit(settings.service_url(module.name)).port or 80)
         manager.add_process(
-            module.name, f"{sys.executable} -m stampede serve {module.name}", env=env
+            module.name,
+            f"{sys.executable} -m stampede serve {module.name}",
+            env={**env, "STAMPEDE_PORT": port},
         )
     gateway_env = {**env, "STAMPEDE_PORT": str(settings.port)}
     manager.add_process("gateway", f"{sys.executable} -m stampede serve gateway", env=gateway_env)
     manager.loop()
     sys.exit(manager.returncode)
+
+
+def _print_demo(lines: list[str]) -> None:
+    if lines:
+        sys.stdout.write("Demo logins:\n" + "".join(f"  {line}\n" for line in lines))
+        sys.stdout.flush()
 
 
 async def migrate_only(settings: Settings) -> list[str]:
@@ -135,10 +148,12 @@ async def _with_platform(settings: Settings, job: Callable[[Platform], Awaitable
         await platform.stop()
 
 
-async def task(settings: Settings, context: str, name: str, **kwargs: Any) -> str:
+async def task(settings: Settings, context: str, task_name: str, **kwargs: Any) -> str:
+    """Run one of a context's operator tasks (``Module.tasks``) against its database."""
+
     async def run(platform: Platform) -> str:
         module = next(m for m in platform.modules if m.name == context)
-        return await module.tasks[name](platform.runtimes[context], **kwargs)
+        return await module.tasks[task_name](platform.runtimes[context], **kwargs)
 
     return str(await _with_platform(settings, run))
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from stampede.kernel import outbox
+from stampede.kernel.aio import cancel_all
 from stampede.kernel.bus import MemoryBus, Queue
 from stampede.kernel.db import Database, UnitOfWork
 from stampede.kernel.inbox import claim
@@ -152,7 +153,7 @@ async def test_relay_wakes_on_commit(db: Database) -> None:
     await asyncio.sleep(0.05)
     await make_widget(db, "a")
     await asyncio.wait_for(seen.wait(), 5)
-    task.cancel()
+    await asyncio.wait_for(cancel_all([task]), 5)  # a relay stops promptly when cancelled
     await bus.close()
 
 

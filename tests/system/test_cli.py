@@ -69,3 +69,23 @@ def test_up_serves_the_api_with_demo_logins(tmp_path: Path) -> None:
         assert (tmp_path / "var" / "identity.db").exists()
     finally:
         proc.stop()
+
+
+def test_operator_commands_create_admins_rotate_keys_and_redrive(tmp_path: Path) -> None:
+    env = {"STAMPEDE_DATA_DIR": str(tmp_path)}
+
+    def stampede(*args: str) -> str:
+        result = Process(list(args), env, tmp_path / "log").run()
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert "migrated identity" in stampede("migrate")
+    create = ("admin", "create", "boss@example.com", "--password", "boss password 1")
+    assert "admin account created" in stampede(*create)
+    assert "admin role added" in stampede(*create)
+    assert "signs from" in stampede("keys", "rotate")
+    assert "identity: pending=" in stampede("outbox", "status")
+    assert "row(s) back to pending" in stampede("outbox", "redrive")
+    bad = Process(["admin", "create", "nobody", "--password", "x"], env, tmp_path / "log").run()
+    assert bad.returncode == 2
+    one_line_error(bad.stderr, "e-mail")

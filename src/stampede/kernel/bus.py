@@ -9,13 +9,13 @@ the inbox. Publishing never runs handlers in the publisher's call.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import structlog
 
+from stampede.kernel.aio import cancel_all
 from stampede.kernel.errors import ConfigurationError
 from stampede.kernel.messages import Envelope
 
@@ -82,12 +82,7 @@ class MemoryBus:
                 await asyncio.sleep(0.005)
 
     async def close(self) -> None:
-        for task in self._workers:
-            task.cancel()
-        for task in self._workers:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._workers.clear()
+        await cancel_all(self._workers)
 
     async def _work(self, q: _MemoryQueue) -> None:
         while True:
