@@ -28,6 +28,8 @@ outbox_app = typer.Typer(help="Inspect and redrive outboxes.", no_args_is_help=T
 app.add_typer(admin_app, name="admin")
 app.add_typer(keys_app, name="keys")
 app.add_typer(outbox_app, name="outbox")
+catalog_app = typer.Typer(help="Manage the catalog.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
 
 Port = Annotated[int | None, typer.Option(help="Port to listen on.")]
 DataDir = Annotated[Path | None, typer.Option(help="Where embedded data lives (default ./var).")]
@@ -119,6 +121,14 @@ def admin_create(
 def keys_rotate() -> None:
     """Sign new tokens with a fresh key; the old key verifies until its tokens expire."""
     _task("identity", "rotate_keys")
+
+
+@catalog_app.command("import")
+def catalog_import(
+    feed: Annotated[Path, typer.Argument(help="A JSON or CSV feed of listings.")],
+) -> None:
+    """Upsert the feed's listings by external id; bad rows are named with line and reason."""
+    _task("catalog", "import_feed", path=feed)
 
 
 @outbox_app.command("redrive")

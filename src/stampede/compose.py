@@ -78,12 +78,21 @@ class Platform:
         module = next(m for m in self.modules if m.name == name)
         await migrate(self.runtimes[name].db, module.migrations)
 
-    async def start(self, *, migrate_first: bool = True) -> None:
-        if migrate_first:
-            await self.migrate()
+    def subscribe(self) -> None:
         for module in self.modules:
             for queue in queues_for(module, self.runtimes[module.name]):
                 self.bus.subscribe(queue)
+
+    async def declare(self) -> None:
+        """Create the hosted contexts' queues on the broker, so no event is published before
+        the queue that must keep it exists (``stampede migrate`` and every start do this)."""
+        self.subscribe()
+        await self.bus.declare()
+
+    async def start(self, *, migrate_first: bool = True) -> None:
+        if migrate_first:
+            await self.migrate()
+        self.subscribe()
         await self.bus.start()
         for module in self.modules:
             runtime = self.runtimes[module.name]
@@ -100,6 +109,7 @@ class Platform:
         for module in self.modules:
             if module.seed_demo is not None:
                 lines += await module.seed_demo(self.runtimes[module.name])
+                await self.settle()  # later contexts' demo data may rest on these events
         return lines
 
     async def settle(self, rounds: int = 20) -> None:

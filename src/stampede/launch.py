@@ -79,7 +79,7 @@ async def preflight(settings: Settings) -> None:
 
 
 async def _connect_bus(platform: Platform) -> None:
-    await platform.bus.start()
+    await platform.declare()
     await platform.bus.ping()
 
 

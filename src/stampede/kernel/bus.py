@@ -36,6 +36,10 @@ class Bus(Protocol):
     delivery_limit: int
 
     def subscribe(self, queue: Queue) -> None: ...
+    async def declare(self) -> None:
+        """Create the subscribed queues and bindings without consuming."""
+        ...
+
     async def start(self) -> None: ...
     async def publish(self, envelopes: Sequence[Envelope]) -> None: ...
     async def ping(self) -> None: ...
@@ -73,6 +77,9 @@ class MemoryBus:
                     q.pending.put_nowait((envelope, 1))
 
     async def ping(self) -> None:
+        return None
+
+    async def declare(self) -> None:
         return None
 
     async def settle(self, timeout_s: float = 10.0) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ from fastapi import APIRouter
 
 from stampede.kernel.bus import Bus
 from stampede.kernel.db import Database, UnitOfWork
-from stampede.kernel.messages import Event
+from stampede.kernel.messages import Event, now
 from stampede.kernel.settings import Settings
 from stampede.kernel.store import Store
 
@@ -31,6 +32,10 @@ class Runtime:
     bus: Bus
     calls: ServiceCalls
     verifier: TokenVerifier
+    clock: Callable[[], datetime] = now  # tests replace it to move time
+
+    def now(self) -> datetime:
+        return self.clock()
 
 
 EventHandler = Callable[[Any, Any], Awaitable[None]]

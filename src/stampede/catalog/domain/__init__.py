@@ -1,0 +1,1 @@
+"""Catalog rules in plain Python: listing kinds and their fields, states, windows, seat maps."""
