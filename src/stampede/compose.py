@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp
 
+from stampede.catalog.module import module as catalog
 from stampede.identity.module import module as identity
 from stampede.kernel.aio import cancel_all
 from stampede.kernel.auth import TokenVerifier
@@ -30,7 +31,7 @@ from stampede.kernel.service import service_app
 from stampede.kernel.settings import Settings
 from stampede.kernel.store import Store, store_from_url
 
-MODULES: list[Module] = [identity]
+MODULES: list[Module] = [identity, catalog]
 log = structlog.get_logger()
 
 

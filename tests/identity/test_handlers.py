@@ -28,7 +28,7 @@ SHOP = Application("상점", "1248100998", "a@example.com", "010-1234-5678")
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def platform(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Platform]:
-    overrides = {}
+    overrides = {"contexts": "identity"}  # one PostgreSQL database holds one context
     if request.param == "postgres":
         overrides["database_url"] = request.getfixturevalue("postgres_url")
     _, started = build(Settings.for_tests(tmp_path, **overrides))

@@ -11,13 +11,14 @@ import sys
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stampede.gateway import edge
 from stampede.gateway.proxy import forward
-from stampede.kernel.errors import NotFound, StampedeError
+from stampede.kernel.errors import NotFound, StampedeError, Unavailable
 from stampede.kernel.observe import Observe
 from stampede.kernel.service import runtime_checks
 from stampede.kernel.web import Check, install_health, install_problem_handlers, problem_response
@@ -94,16 +95,7 @@ def _checks(platform: Platform) -> dict[str, Check]:
     checks: dict[str, Check] = {"store": platform.store.ping}
     for runtime in platform.runtimes.values():
         checks.update(runtime_checks(runtime))
-    for name in platform.remote():
-        checks[f"{name}.service"] = _remote_health(platform, name)
-    return checks
-
-
-def _remote_health(platform: Platform, name: str) -> Check:
-    async def check() -> None:
-        (await platform.calls.request(name, "GET", "/healthz")).raise_for_status()
-
-    return check
+    return checks  # contexts in other processes have their own /readyz; calls to them break
 
 
 def _install_openapi(app: FastAPI, platform: Platform) -> None:
@@ -116,13 +108,21 @@ def _install_openapi(app: FastAPI, platform: Platform) -> None:
             "info": {"title": "Stampede API", "version": "1"},
         }
         for name in platform.known:
-            local = platform.apps.get(name)
-            spec = (
-                local.openapi() if local else await platform.calls.get_json(name, "/openapi.json")
-            )
+            spec = await _spec_of(platform, name)
             merged["paths"].update(spec.get("paths", {}))
             merged["components"]["schemas"].update(spec.get("components", {}).get("schemas", {}))
         return JSONResponse(merged)
+
+
+async def _spec_of(platform: Platform, name: str) -> dict[str, Any]:
+    """A context's OpenAPI document; a context that cannot be reached contributes nothing."""
+    local = platform.apps.get(name)
+    if local is not None:
+        return local.openapi()
+    try:
+        return dict(await platform.calls.get_json(name, "/openapi.json"))
+    except (Unavailable, httpx.HTTPError):
+        return {}
 
 
 def _lifespan(platform: Platform) -> Any:

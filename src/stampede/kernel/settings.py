@@ -26,7 +26,7 @@ DISTRIBUTED_DEFAULTS = {
     "BUS_URL": "amqp://guest:guest@127.0.0.1:5672/",
     "STORE_URL": "redis://127.0.0.1:6379/0",
 }
-SERVICE_PORTS = {"gateway": 8000, "identity": 8101}
+SERVICE_PORTS = {"gateway": 8000, "identity": 8101, "catalog": 8102}
 
 
 class Settings(BaseSettings):

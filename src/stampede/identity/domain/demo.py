@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from stampede.identity.domain.accounts import ADMIN, CUSTOMER
 from stampede.identity.domain.companies import Application, brn_check_digit
+
+DEMO_NAMESPACE = uuid.UUID("5d3c6a4e-7b1f-4c2a-9e8d-0f6b2a7c9d11")
+"""Demo ids are ``uuid5(DEMO_NAMESPACE, ...)`` so other contexts' demo data can name them."""
 
 
 @dataclass(frozen=True)
@@ -16,9 +20,17 @@ class DemoCompany:
     email: str
 
     @property
+    def registration_number(self) -> str:
+        return self.first_nine + str(brn_check_digit(self.first_nine))
+
+    @property
+    def company_id(self) -> str:
+        """The same on every fresh start, so the catalog's demo feed can name the owner."""
+        return str(uuid.uuid5(DEMO_NAMESPACE, self.registration_number))
+
+    @property
     def application(self) -> Application:
-        number = self.first_nine + str(brn_check_digit(self.first_nine))
-        return Application(self.name, number, self.email, self.phone)
+        return Application(self.name, self.registration_number, self.email, self.phone)
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,14 @@ async def apply_company(uow: IdentityUoW, owner_id: str, application: Applicatio
     return company
 
 
-async def apply_in(uow: IdentityUoW, owner_id: str, application: Application) -> Company:
-    """:func:`apply_company` inside an open unit of work, which the caller commits."""
+async def apply_in(
+    uow: IdentityUoW, owner_id: str, application: Application, company_id: str | None = None
+) -> Company:
+    """:func:`apply_company` inside an open unit of work, which the caller commits; the demo
+    seed passes a fixed ``company_id``, everyone else gets a fresh one."""
     company = Company(owner_id=owner_id, status=PENDING, **asdict(application.checked()))
+    if company_id is not None:
+        company.id = company_id
     await existing(uow, owner_id)
     await uow.companies.add(company)
     event = CompanyApplied(

@@ -52,7 +52,9 @@ async def _seed(uow: IdentityUoW, demo: DemoAccount) -> None:
     account = await new_account(email, demo.password, demo.name, list(demo.roles), verified=True)
     await register(uow, account)
     if demo.company is not None:
-        company = await apply_in(uow, account.id, demo.company.application)
+        company = await apply_in(
+            uow, account.id, demo.company.application, company_id=demo.company.company_id
+        )
         await approve_in(uow, company.id)
 
 

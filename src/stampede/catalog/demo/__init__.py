@@ -1,0 +1,1 @@
+"""The shipped demo feed (feed.json), written by scripts/make-demo-feed."""
