@@ -39,7 +39,7 @@ from stampede.catalog.domain.feed import (
 from stampede.catalog.domain.listings import Status
 from stampede.catalog.handlers.access import known_company
 from stampede.catalog.handlers.listings import upsert_imported
-from stampede.catalog.store import CatalogUoW, ListingFilter, Shop, page
+from stampede.catalog.store import CatalogUoW, ListingFilter, Shop, page, refresh_statistics
 from stampede.kernel.errors import StampedeError, Unprocessable
 from stampede.kernel.module import Runtime
 
@@ -113,6 +113,9 @@ async def load(runtime: Runtime, feed: Feed) -> Report:
         if not await _upsert_together(runtime, chunk, report):
             for item in chunk:
                 await _upsert_alone(runtime, item, report)
+    if report.new or report.updated:
+        async with CatalogUoW(runtime) as uow:
+            await refresh_statistics(uow.session)
     return report
 
 

@@ -105,6 +105,7 @@ def _listing_indexes() -> None:
     op.create_index("ix_listings_status_created_at", "listings", ["status", "created_at", "id"])
     op.create_index("ix_listings_company_id", "listings", ["company_id", "created_at"])
     op.create_index("ix_listings_category_status", "listings", ["category", "status"])
+    op.create_index("ix_listings_updated_at", "listings", ["updated_at", "version"])
 
 
 def _performances() -> None:

@@ -26,6 +26,7 @@ from stampede.catalog.store.listings import (
     touch,
 )
 from stampede.catalog.store.repositories import Companies, Listings, Shops
+from stampede.catalog.store.search import refresh_statistics
 from stampede.kernel.db import UnitOfWork
 from stampede.kernel.module import Runtime
 
@@ -50,6 +51,7 @@ __all__ = [
     "category_counts",
     "fingerprint",
     "page",
+    "refresh_statistics",
     "set_status",
     "touch",
 ]

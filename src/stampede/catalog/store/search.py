@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, column, select, table
+from sqlalchemy import ColumnElement, column, select, table, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from stampede.catalog.store.listings import Listing
 
@@ -53,3 +54,11 @@ def _phrase(term: str) -> str:
 def _pattern(term: str) -> str:
     escaped = term.replace(ESCAPE, ESCAPE * 2).replace("%", ESCAPE + "%").replace("_", ESCAPE + "_")
     return f"%{escaped}%"
+
+
+async def refresh_statistics(session: AsyncSession) -> None:
+    """Let the query planner see a bulk import (so search and lists pick their indexes)."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(text("PRAGMA optimize"))
+    else:
+        await session.execute(text("ANALYZE listings"))
