@@ -13,11 +13,9 @@ from datetime import datetime
 from typing import Any, Self
 
 from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from stampede.kernel.db import UnitOfWork
+from stampede.kernel.db import Repository, UnitOfWork
 from stampede.kernel.errors import Conflict
 from stampede.kernel.messages import now
 from stampede.kernel.module import Runtime
@@ -88,23 +86,7 @@ class SigningKeyRow(Base):
     retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
-class _Repository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def _flush_or_conflict(self, conflicts: dict[str, Conflict]) -> None:
-        """Flush; a unique violation naming a column in ``conflicts`` raises that 409."""
-        try:
-            await self.session.flush()
-        except IntegrityError as exc:
-            message = str(exc.orig)
-            for column, error in conflicts.items():
-                if column in message:
-                    raise error from exc
-            raise
-
-
-class Accounts(_Repository):
+class Accounts(Repository):
     async def get(self, account_id: str, *, for_update: bool = False) -> Account | None:
         query = select(Account).where(Account.id == account_id)
         return await self.session.scalar(query.with_for_update() if for_update else query)
@@ -115,7 +97,7 @@ class Accounts(_Repository):
     async def add(self, account: Account) -> None:
         """Insert; 409 ``email-taken`` when the address is registered already."""
         self.session.add(account)
-        await self._flush_or_conflict(
+        await self.flush_or_conflict(
             {"email": Conflict("this e-mail address is already registered", slug="email-taken")}
         )
 
@@ -123,7 +105,7 @@ class Accounts(_Repository):
         return await self.session.scalar(select(Account.id).limit(1)) is not None
 
 
-class Verifications(_Repository):
+class Verifications(Repository):
     def add(self, row: EmailVerification) -> None:
         self.session.add(row)
 
@@ -143,7 +125,7 @@ class Verifications(_Repository):
         )
 
 
-class RefreshTokens(_Repository):
+class RefreshTokens(Repository):
     def add(self, row: RefreshTokenRow) -> None:
         self.session.add(row)
 
@@ -162,7 +144,7 @@ class RefreshTokens(_Repository):
         )
 
 
-class Companies(_Repository):
+class Companies(Repository):
     async def add(self, company: Company) -> None:
         """Insert; 409 when the owner has a pending one or the number is taken.
 
@@ -170,7 +152,7 @@ class Companies(_Repository):
         messages tell which one was violated.
         """
         self.session.add(company)
-        await self._flush_or_conflict(
+        await self.flush_or_conflict(
             {
                 "owner_id": Conflict(
                     "you already have a pending application", slug="application-pending"
@@ -198,7 +180,7 @@ class Companies(_Repository):
         return (await self.session.scalars(query.limit(limit).offset(offset))).all()
 
 
-class SigningKeys(_Repository):
+class SigningKeys(Repository):
     def add(self, row: SigningKeyRow) -> None:
         self.session.add(row)
 

@@ -13,7 +13,7 @@ from typing import Any, Self
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from stampede.kernel.errors import ConfigurationError
+from stampede.kernel.errors import ConfigurationError, Conflict
 from stampede.kernel.messages import Envelope, Event
 from stampede.kernel.outbox import outbox_row
 from stampede.kernel.tracing import current_traceparent
@@ -125,3 +125,21 @@ class UnitOfWork:
     async def rollback(self) -> None:
         await self.session.rollback()
         self._emitted = False
+
+
+class Repository:
+    """Base of a context's repositories: SQL over the unit of work's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def flush_or_conflict(self, conflicts: dict[str, Conflict]) -> None:
+        """Flush; a unique violation naming a column in ``conflicts`` raises that 409."""
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            message = str(exc.orig)
+            for column, error in conflicts.items():
+                if column in message:
+                    raise error from exc
+            raise

@@ -11,8 +11,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from stampede.catalog.store.listings import (
     Company,
@@ -22,30 +20,14 @@ from stampede.catalog.store.listings import (
     SeatRow,
     Shop,
 )
+from stampede.kernel.db import Repository
 from stampede.kernel.errors import Conflict
-
-
-class _Repository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def _flush_or_conflict(self, conflicts: dict[str, Conflict]) -> None:
-        """Flush; a unique violation naming a column in ``conflicts`` raises that 409."""
-        try:
-            await self.session.flush()
-        except IntegrityError as exc:
-            message = str(exc.orig)
-            for column, error in conflicts.items():
-                if column in message:
-                    raise error from exc
-            raise
-
 
 EXTERNAL_ID_TAKEN = Conflict("another listing has this external_id", slug="external-id-taken")
 SERIAL_TAKEN = Conflict("a serial number belongs to another unit", slug="serial-taken")
 
 
-class Listings(_Repository):
+class Listings(Repository):
     async def get(self, listing_id: str, *, for_update: bool = False) -> Listing | None:
         query = select(Listing).where(Listing.id == listing_id)
         return await self.session.scalar(query.with_for_update() if for_update else query)
@@ -57,10 +39,10 @@ class Listings(_Repository):
     async def add(self, listing: Listing) -> None:
         """Insert; 409 ``external-id-taken`` when another listing has its external id."""
         self.session.add(listing)
-        await self._flush_or_conflict({"external_id": EXTERNAL_ID_TAKEN})
+        await self.flush_or_conflict({"external_id": EXTERNAL_ID_TAKEN})
 
     async def save(self) -> None:
-        await self._flush_or_conflict({"external_id": EXTERNAL_ID_TAKEN})
+        await self.flush_or_conflict({"external_id": EXTERNAL_ID_TAKEN})
 
     async def sessions(self, listing_id: str) -> Sequence[PerformanceSession]:
         query = select(PerformanceSession).where(PerformanceSession.listing_id == listing_id)
@@ -110,7 +92,7 @@ class Listings(_Repository):
         if not units:
             return
         self.session.add_all(units)
-        await self._flush_or_conflict({"serial": SERIAL_TAKEN})
+        await self.flush_or_conflict({"serial": SERIAL_TAKEN})
 
     async def remove_units(self, unit_ids: Iterable[str]) -> None:
         await self.session.execute(delete(DeviceUnit).where(DeviceUnit.id.in_(list(unit_ids))))
@@ -130,7 +112,7 @@ class Listings(_Repository):
         return {shop_id: int(count) for shop_id, count in rows}
 
 
-class Shops(_Repository):
+class Shops(Repository):
     async def add(self, shop: Shop) -> None:
         self.session.add(shop)
         await self.session.flush()
@@ -151,7 +133,7 @@ class Shops(_Repository):
         return (await self.session.scalars(query.limit(limit).offset(offset))).all()
 
 
-class Companies(_Repository):
+class Companies(Repository):
     async def get(self, company_id: str) -> Company | None:
         return await self.session.scalar(select(Company).where(Company.id == company_id))
 
