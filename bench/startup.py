@@ -29,17 +29,20 @@ def exercise(url: str, n: int) -> None:
     email = f"bench{n}@example.com"
     body = {"email": email, "password": "benchmark pw", "name": "Bench"}
     httpx.post(f"{url}/api/identity/signup", json=body).raise_for_status()
-    login = httpx.post(f"{url}/api/identity/login", json={"email": email,
-                                                          "password": body["password"]})
+    login = httpx.post(
+        f"{url}/api/identity/login", json={"email": email, "password": body["password"]}
+    )
     token = login.raise_for_status().json()["access_token"]
-    httpx.get(f"{url}/api/identity/me", headers={"authorization": f"Bearer {token}"}
-              ).raise_for_status()
+    httpx.get(
+        f"{url}/api/identity/me", headers={"authorization": f"Bearer {token}"}
+    ).raise_for_status()
 
 
 def one_start(data: Path, n: int, label: str) -> None:
     port = free_port()
-    proc = Process(["up", "--port", str(port), "--data-dir", str(data)], {},
-                   data.parent / f"{label}.log")
+    proc = Process(
+        ["up", "--port", str(port), "--data-dir", str(data)], {}, data.parent / f"{label}.log"
+    )
     started = time.monotonic()
     proc.start()
     try:
@@ -50,8 +53,10 @@ def one_start(data: Path, n: int, label: str) -> None:
         memory = rss_mb(proc.proc.pid)
     finally:
         proc.stop()
-    print(f"{label:12s} ready in {elapsed:5.2f} s (bar 10 s, {elapsed / 10:.2f} of it; "
-          f"polling {ready:.2f} s)  RSS {memory:6.1f} MB (bar 500 MB, {memory / 500:.2f} of it)")
+    print(
+        f"{label:12s} ready in {elapsed:5.2f} s (bar 10 s, {elapsed / 10:.2f} of it; "
+        f"polling {ready:.2f} s)  RSS {memory:6.1f} MB (bar 500 MB, {memory / 500:.2f} of it)"
+    )
 
 
 def main() -> None:

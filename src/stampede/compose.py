@@ -30,8 +30,9 @@ from stampede.kernel.outbox import Relay
 from stampede.kernel.service import service_app
 from stampede.kernel.settings import Settings
 from stampede.kernel.store import Store, store_from_url
+from stampede.sales.module import module as sales
 
-MODULES: list[Module] = [identity, catalog]
+MODULES: list[Module] = [identity, catalog, sales]
 log = structlog.get_logger()
 
 
@@ -50,9 +51,15 @@ class Platform:
         self.verifier = TokenVerifier(self._jwks, settings.jwt_issuer, settings.jwt_audience)
         self.runtimes = {m.name: self._runtime(m) for m in self.modules}
         self.apps = {m.name: service_app(m, self.runtimes[m.name]) for m in self.modules}
-        for name, app in self.apps.items():
-            self.calls.mount_local(name, app)
+        self.entries = {m.name: self._entry(m) for m in self.modules}
+        for name, entry in self.entries.items():
+            self.calls.mount_local(name, entry)
         self._tasks: list[asyncio.Task[None]] = []
+
+    def _entry(self, module: Module) -> ASGIApp:
+        """What requests for ``module`` enter: its app, behind its raw lane if it has one."""
+        app = self.apps[module.name]
+        return app if module.front is None else module.front(app, self.runtimes[module.name])
 
     def roles(self) -> list[str]:
         """What this process serves: its contexts, plus ``gateway`` when it is the entry."""
@@ -93,6 +100,9 @@ class Platform:
     async def start(self, *, migrate_first: bool = True) -> None:
         if migrate_first:
             await self.migrate()
+        for module in self.modules:
+            if module.setup is not None:
+                await module.setup(self.runtimes[module.name])
         self.subscribe()
         await self.bus.start()
         for module in self.modules:
@@ -127,6 +137,8 @@ class Platform:
     async def stop(self) -> None:
         await cancel_all(self._tasks)
         await self.bus.close()
+        for runtime in self.runtimes.values():
+            await runtime.close_resources()
         await self.calls.close()
         await self.store.close()
         for runtime in self.runtimes.values():

@@ -70,7 +70,7 @@ class Router:
         return scope, edge.capped(receive, settings.max_body_bytes)
 
     async def _dispatch(self, target: str, scope: Scope, receive: Receive, send: Send) -> None:
-        local = self.platform.apps.get(target)
+        local = self.platform.entries.get(target)
         if local is not None:
             await local(scope, receive, send)
         else:

@@ -3,6 +3,11 @@
 Only RS256 is accepted; ``exp``, ``iat``, ``iss``, ``aud`` and ``sub`` are required. Keys are
 cached by ``kid``; an unknown ``kid`` refetches the JWKS at most once per ``refetch_s`` (30 s), so
 a flood of forged kids cannot hammer identity. Any failure is a 401.
+
+A verified token is remembered (up to :data:`VERIFIED_CACHE` tokens, oldest dropped first)
+until its ``exp``, so a client sending the same token again costs a dict lookup instead of an
+RSA verification. Only tokens that passed every check are remembered; a token stays accepted
+until its own expiry even if its key is rotated out meanwhile (access tokens live minutes).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from stampede.kernel.errors import Forbidden, Unauthorized
 FetchJwks = Callable[[], Awaitable[Mapping[str, Any]]]
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
 JWKS_REFETCH_S = 30.0
+VERIFIED_CACHE = 100_000
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,19 @@ class TokenVerifier:
         self._keys: dict[str, Any] = {}
         self._fetched_at = -float("inf")
         self._lock = asyncio.Lock()
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     async def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None and known[1] > time.time():
+            return known[0]
+        principal, expires = await self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE:
+            self._verified.pop(next(iter(self._verified)))
+        self._verified[token] = (principal, expires)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -55,7 +72,7 @@ class TokenVerifier:
         key = await self._key(header["kid"])
         return self._decode(token, key)
 
-    def _decode(self, token: str, key: Any) -> Principal:
+    def _decode(self, token: str, key: Any) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -70,7 +87,8 @@ class TokenVerifier:
         roles = claims.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise Unauthorized("invalid roles claim", slug="invalid-token")
-        return Principal(user_id=str(claims["sub"]), roles=frozenset(roles))
+        principal = Principal(user_id=str(claims["sub"]), roles=frozenset(roles))
+        return principal, float(claims["exp"])
 
     async def _key(self, kid: str) -> Any:
         if kid not in self._keys:

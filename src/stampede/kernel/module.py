@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
+from starlette.types import ASGIApp
 
 from stampede.kernel.bus import Bus
 from stampede.kernel.db import Database, UnitOfWork
@@ -33,9 +34,16 @@ class Runtime:
     calls: ServiceCalls
     verifier: TokenVerifier
     clock: Callable[[], datetime] = now  # tests replace it to move time
+    resources: dict[str, Any] = field(default_factory=dict)  # a context's own live objects
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.clock()
+
+    async def close_resources(self) -> None:
+        """Run the closers a context registered, newest first, each at most once."""
+        while self.closers:
+            await self.closers.pop()()
 
 
 EventHandler = Callable[[Any, Any], Awaitable[None]]
@@ -63,5 +71,7 @@ class Module:
     migrations: Path
     subscriptions: tuple[Subscription, ...] = ()
     seed_demo: Callable[[Runtime], Awaitable[list[str]]] | None = None
+    setup: Callable[[Runtime], Awaitable[None]] | None = None  # before consumers and jobs start
+    front: Callable[[ASGIApp, Runtime], ASGIApp] | None = None  # a raw ASGI lane before the app
     background: tuple[Callable[[Runtime], Awaitable[None]], ...] = field(default=())
     tasks: Mapping[str, Callable[..., Awaitable[str]]] = field(default_factory=dict)

@@ -26,7 +26,7 @@ DISTRIBUTED_DEFAULTS = {
     "BUS_URL": "amqp://guest:guest@127.0.0.1:5672/",
     "STORE_URL": "redis://127.0.0.1:6379/0",
 }
-SERVICE_PORTS = {"gateway": 8000, "identity": 8101, "catalog": 8102}
+SERVICE_PORTS = {"gateway": 8000, "identity": 8101, "catalog": 8102, "sales": 8103}
 
 
 class Settings(BaseSettings):
@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     call_timeout_s: float = Field(5.0, alias="CALL_TIMEOUT_S", gt=0)
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     load_demo: bool = Field(True, alias="STAMPEDE_DEMO")
+    hold_ttl_s: int = Field(600, alias="SALES_HOLD_TTL_S", ge=5, le=86400)
+    admission_rate: float = Field(50.0, alias="SALES_ADMISSION_RATE", gt=0, le=100_000)
+    admission_burst: int = Field(50, alias="SALES_ADMISSION_BURST", ge=1, le=100_000)
+    admission_ttl_s: int = Field(120, alias="SALES_ADMISSION_TTL_S", ge=5, le=3600)
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> Settings:

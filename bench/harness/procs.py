@@ -1,0 +1,143 @@
+"""Child processes of the bench: started pinned with ``taskset``, all stopped at the end.
+
+Every process is started in its own session (so a Ctrl-C in the terminal reaches only the
+bench, which then stops its children in order) and registered; :func:`stop_all` ends exactly
+the processes this bench started, by their process-group id, also on errors and SIGTERM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).parents[2]
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
+SERVER_CPU, LOAD_CPU = "0", "1"
+_started: list[Child] = []
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def pinned(cpu: str, argv: list[str]) -> list[str]:
+    """``argv`` run on ``cpu`` only (no pinning when taskset is missing)."""
+    return ["taskset", "-c", cpu, *argv] if shutil.which("taskset") else argv
+
+
+class Child:
+    """One started process with its log file."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log: Path) -> None:
+        self.name, self.argv, self.env, self.log = name, argv, env, log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Child:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                self.argv,
+                env={**os.environ, **self.env},
+                stdout=out,
+                stderr=out,
+                cwd=ROOT,
+                start_new_session=True,
+            )
+        _started.append(self)
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        """SIGTERM to the child's process group, SIGKILL after ``grace_s``."""
+        if not self.alive():
+            return
+        assert self.proc is not None
+        _signal_group(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            _signal_group(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+
+    def tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, sig)  # the child leads its own session: its group id is its pid
+
+
+def own_pids() -> set[int]:
+    """The processes this bench started and still runs."""
+    return {child.pid for child in _started if child.alive()}
+
+
+def stop_all() -> None:
+    """Stop every process this bench started, newest first."""
+    while _started:
+        _started.pop().stop()
+
+
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit so ``finally`` blocks stop the children."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+def wait_ready(url: str, child: Child, timeout_s: float = 60.0, path: str = "/readyz") -> float:
+    """Poll ``url + path`` until 200; seconds waited. Fails with the child's log."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        if not child.alive():
+            raise RuntimeError(f"{child.name} exited:\n{child.tail()}")
+        try:
+            if httpx.get(url + path, timeout=2).status_code == 200:
+                return time.monotonic() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{child.name} not ready after {timeout_s:.0f} s:\n{child.tail()}")
+
+
+def uvicorn_baseline(app: str, port: int, log: Path, env: dict[str, str]) -> Child:
+    """A baseline app (``hello`` or ``naive``) under uvicorn with Stampede's serve flags."""
+    argv = [
+        PYTHON,
+        "-m",
+        "uvicorn",
+        f"harness.baselines:{app}",
+        "--app-dir",
+        "bench",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--lifespan",
+        "on",
+    ]
+    return Child(app, pinned(SERVER_CPU, argv), env, log).start()
+
+
+def stampede(name: str, args: list[str], env: dict[str, str], log: Path, cpu: str) -> Child:
+    """``python -m stampede ARGS`` pinned to ``cpu``."""
+    return Child(name, pinned(cpu, [PYTHON, "-m", "stampede", *args]), env, log).start()

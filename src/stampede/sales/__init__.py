@@ -1,0 +1,1 @@
+"""Sales: waiting rooms, admission tokens and inventory holds — the hot path."""

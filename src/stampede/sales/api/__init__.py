@@ -1,0 +1,14 @@
+"""The sales HTTP API under ``/api/sales``: the waiting room and holds. Bodies are strict;
+every string is bounded; only the owner of a ticket or a hold sees or changes it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from stampede.sales.api import holds, queue
+
+router = APIRouter()
+router.include_router(queue.router)
+router.include_router(holds.router)
+
+__all__ = ["router"]

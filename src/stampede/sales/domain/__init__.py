@@ -1,0 +1,1 @@
+"""The sales rules without I/O: holds, the inventory seam, waiting-room arithmetic, tokens."""

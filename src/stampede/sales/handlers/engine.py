@@ -1,0 +1,61 @@
+"""The live parts of sales in one process: the inventory adapter, the durable-record writer
+and a cache of each sale's rules (refreshed from the record every second and on every fact).
+
+:func:`setup` opens them before consumers start and registers their closing; :func:`engine`
+hands them to use cases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+
+from stampede.kernel.module import Runtime
+from stampede.sales.domain.inventory import Inventory
+from stampede.sales.handlers.ledger import Ledger
+from stampede.sales.store import Sale, SalesUoW, open_inventory
+
+KEY = "sales.engine"
+
+
+@dataclass
+class Engine:
+    runtime: Runtime
+    inventory: Inventory
+    ledger: Ledger
+    sales: dict[str, Sale] = field(default_factory=dict)
+    writer: asyncio.Task[None] | None = None
+
+    @property
+    def admission_ttl_ms(self) -> int:
+        return self.runtime.settings.admission_ttl_s * 1000
+
+    async def refresh(self) -> None:
+        """Reload every sale's rules from the durable record."""
+        async with SalesUoW(self.runtime) as uow:
+            loaded = await uow.records.sales(self.admission_ttl_ms)
+        self.sales = {sale.rules.listing_id: sale for sale in loaded}
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.writer
+        await self.inventory.close()
+
+
+async def setup(runtime: Runtime) -> None:
+    """Open the inventory (Redis: eviction policy checked), start the writer, load the rules."""
+    namespace = f"{runtime.settings.bus_namespace}:" if runtime.settings.bus_namespace else ""
+    inventory = await open_inventory(runtime.settings.store_url, namespace)
+    live = Engine(runtime, inventory, Ledger(runtime))
+    live.writer = asyncio.create_task(live.ledger.run(), name="sales:ledger")
+    runtime.resources[KEY] = live
+    runtime.closers.append(live.close)
+    await live.refresh()
+
+
+def engine(runtime: Runtime) -> Engine:
+    live: Engine = runtime.resources[KEY]
+    return live

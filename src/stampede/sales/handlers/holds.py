@@ -1,0 +1,153 @@
+"""Placing, reading and releasing holds.
+
+Placing: the admission token is checked without a round trip (signature, owner, sale,
+expiry), then one atomic inventory step decides, then the grant is recorded durably before the
+201. If the record refuses the grant (the inventory was out of step) or cannot be written, the
+inventory gives the goods back and the buyer hears 409 or 503 — never a 201 for a hold that is
+not recorded. A replayed Idempotency-Key answers the first hold once it is recorded, and 409
+while the first request is still being recorded.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from stampede.kernel.auth import Principal
+from stampede.kernel.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    StampedeError,
+    TooManyRequests,
+    Unavailable,
+)
+from stampede.kernel.module import Runtime
+from stampede.sales.domain.holds import Hold, HoldRequest, HoldResult, Kind, Verdict
+from stampede.sales.domain.tokens import read_admission
+from stampede.sales.handlers.engine import engine
+from stampede.sales.store import SalesUoW, to_ms
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What a buyer asked for, before ids and expiry are chosen."""
+
+    listing_id: str
+    kind: Kind
+    quantity: int = 0
+    seat_ids: tuple[str, ...] = ()
+    unit_id: str | None = None
+    shop_id: str | None = None
+    first_day: int = 0
+    end_day: int = 0
+    admission_token: str | None = None
+    idempotency_key: str | None = None
+
+
+_REFUSALS: dict[Verdict, StampedeError] = {
+    Verdict.SOLD_OUT: Conflict("not enough stock left", slug="sold-out"),
+    Verdict.TAKEN: Conflict("a seat, the unit or a day is already held", slug="taken"),
+    Verdict.OVER_LIMIT: TooManyRequests(
+        "this would pass your limit for the sale", slug="over-limit"
+    ),
+    Verdict.NOT_ADMITTED: Forbidden("you have not been admitted to this sale", slug="not-admitted"),
+    Verdict.TOKEN_USED: Forbidden("this admission was already used", slug="admission-used"),
+    Verdict.CLOSED: Conflict("this sale is not open", slug="sale-closed"),
+    Verdict.UNKNOWN: NotFound("no such sale, seat or unit on sale", slug="not-on-sale"),
+}
+
+
+def sale_kind(runtime: Runtime, listing_id: str) -> Kind | None:
+    sale = engine(runtime).sales.get(listing_id)
+    return None if sale is None else sale.rules.kind
+
+
+def _ticket(runtime: Runtime, ask: Ask, user: Principal) -> str | None:
+    if ask.admission_token is None:
+        return None
+    admission = read_admission(runtime.settings.secret_key, ask.admission_token, user.user_id)
+    if admission is None or admission.listing_id != ask.listing_id:
+        raise Forbidden(
+            "the admission token is not valid for you and this sale", slug="bad-admission"
+        )
+    if admission.expires_s * 1000 <= to_ms(runtime.now()):
+        raise Forbidden("the admission token has expired", slug="admission-expired")
+    return admission.ticket
+
+
+def _hold(runtime: Runtime, ask: Ask, user: Principal, ticket: str | None) -> HoldRequest:
+    now = runtime.now()
+    expires = now + timedelta(seconds=runtime.settings.hold_ttl_s)
+    hold = Hold(
+        hold_id=str(uuid.uuid4()),
+        listing_id=ask.listing_id,
+        user_id=user.user_id,
+        kind=ask.kind,
+        expires_ms=to_ms(expires),
+        quantity=ask.quantity,
+        seat_ids=ask.seat_ids,
+        unit_id=ask.unit_id,
+        first_day=ask.first_day,
+        end_day=ask.end_day,
+        ticket=ticket,
+        idempotency_key=ask.idempotency_key,
+    )
+    return HoldRequest(hold, to_ms(now), ask.shop_id)
+
+
+async def place_hold(runtime: Runtime, user: Principal, ask: Ask) -> tuple[Hold, bool]:
+    """The hold and whether it is a replay; raises the refusal as a problem otherwise."""
+    request = _hold(runtime, ask, user, _ticket(runtime, ask, user))
+    result = await engine(runtime).inventory.hold(request)
+    if result.verdict is Verdict.GRANTED:
+        return await _record(runtime, result), False
+    if result.verdict is Verdict.REPLAYED and result.hold is not None:
+        return await _replay(runtime, result.hold), True
+    raise _REFUSALS[result.verdict]
+
+
+async def _record(runtime: Runtime, result: HoldResult) -> Hold:
+    hold = result.hold
+    assert hold is not None
+    live = engine(runtime)
+    try:
+        recorded = await live.ledger.record(hold)
+    except Exception as exc:
+        await live.inventory.release(hold.listing_id, hold.hold_id)
+        raise Unavailable("holds cannot be recorded right now; try again") from exc
+    if not recorded:
+        await live.inventory.release(hold.listing_id, hold.hold_id)
+        raise Conflict("a seat, the unit, a day or the stock is already held", slug="taken")
+    return hold
+
+
+async def _replay(runtime: Runtime, first: Hold) -> Hold:
+    async with SalesUoW(runtime) as uow:
+        found = await uow.records.get(first.hold_id)
+    if found is None:
+        raise Conflict(
+            "the first request with this Idempotency-Key is still in progress", slug="in-flight"
+        )
+    return found[0]
+
+
+async def read_hold(runtime: Runtime, user: Principal, hold_id: str) -> tuple[Hold, str, str]:
+    """A hold of the caller's (404 for anyone else's), its state and creation time."""
+    async with SalesUoW(runtime) as uow:
+        found = await uow.records.get(hold_id)
+    if found is None or found[0].user_id != user.user_id:
+        raise NotFound("no such hold", slug="no-hold")
+    hold, state, created_at = found
+    return hold, state, created_at.isoformat()
+
+
+async def release_hold(runtime: Runtime, user: Principal, hold_id: str) -> None:
+    """End the caller's live hold and free its goods; a hold already ended stays as it is."""
+    hold, state, _ = await read_hold(runtime, user, hold_id)
+    if state != "live":
+        return
+    live = engine(runtime)
+    await live.ledger.end([hold], "released")
+    await live.inventory.release(hold.listing_id, hold.hold_id)

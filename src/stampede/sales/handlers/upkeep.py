@@ -1,0 +1,113 @@
+"""The sales background job: admissions, expiry, and keeping the inventory true to the record.
+
+Every :data:`TICK_S` it admits buyers from each open waiting room at the sale's rate (the
+inventory's token bucket makes several processes together admit at that rate). Every
+:data:`SWEEP_S` it reloads the rules, expires due holds (the inventory frees each once; the
+record ends each once and emits HoldExpired), ends holds the record has overdue although the
+inventory lost them, and re-seeds the inventory from the record when its data was lost
+(``seeded()`` is False: a new process for the embedded store, a flushed or restarted Redis).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import timedelta
+
+import structlog
+from prometheus_client import Counter, Gauge
+
+from stampede.kernel.module import Runtime
+from stampede.sales.domain.holds import Hold
+from stampede.sales.handlers.engine import Engine, engine
+from stampede.sales.handlers.queue import admission_rate
+from stampede.sales.store import SalesUoW, to_ms
+
+TICK_S = 0.1
+SWEEP_S = 1.0
+GHOST_GRACE = timedelta(seconds=30)  # an unrecorded inventory hold older than this is a ghost
+QUEUE_LENGTH = Gauge("stampede_sales_queue_length", "Buyers waiting", ["listing"])
+ADMITTED = Counter("stampede_sales_admitted_total", "Buyers admitted from waiting rooms")
+ENDED = Counter("stampede_sales_holds_ended_total", "Holds ended", ["how"])
+log = structlog.get_logger()
+
+
+async def run_upkeep(runtime: Runtime) -> None:
+    live = engine(runtime)
+    await reconcile(live)
+    ticks = round(SWEEP_S / TICK_S)
+    count = 0
+    while True:
+        await _guarded(admit_all(live), "admit")
+        count += 1
+        if count % ticks == 0:
+            await _guarded(sweep(live), "sweep")
+        await asyncio.sleep(TICK_S)
+
+
+async def _guarded(step: Awaitable[None], name: str) -> None:
+    try:
+        await step
+    except Exception as exc:  # keep the job alive through a Redis or database outage
+        log.warning("sales.upkeep_failed", step=name, error=str(exc))
+
+
+async def admit_all(live: Engine) -> None:
+    now_ms = to_ms(live.runtime.now())
+    burst = live.runtime.settings.admission_burst
+    for sale in list(live.sales.values()):
+        if not (sale.rules.waiting_room and sale.rules.open_at(now_ms)):
+            continue
+        listing_id = sale.rules.listing_id
+        admitted = await live.inventory.admit(
+            listing_id, now_ms, admission_rate(live.runtime, sale), burst
+        )
+        ADMITTED.inc(len(admitted))
+        QUEUE_LENGTH.labels(listing_id).set(await live.inventory.queue_length(listing_id))
+
+
+async def sweep(live: Engine) -> None:
+    await live.refresh()
+    if not await live.inventory.seeded():
+        await reconcile(live)
+    now_ms = to_ms(live.runtime.now())
+    for listing_id in list(live.sales):
+        freed = await live.inventory.expire(listing_id, now_ms)
+        if freed:
+            ENDED.labels("expired").inc(len(await live.ledger.end(freed, "expired")))
+    await _end_overdue(live)
+
+
+async def _end_overdue(live: Engine) -> None:
+    """Holds the record still has live well past expiry (the inventory lost them)."""
+    before = live.runtime.now() - timedelta(seconds=2 * SWEEP_S)
+    async with SalesUoW(live.runtime) as uow:
+        overdue = await uow.records.overdue(before, 500)
+    for hold in await live.ledger.end(overdue, "expired"):
+        ENDED.labels("expired").inc()
+        await live.inventory.release(hold.listing_id, hold.hold_id)
+
+
+async def reconcile(live: Engine) -> None:
+    """Seed every sale from the record when the inventory lost its data; otherwise give back
+    ghosts (granted by a process that died before recording them) and re-seed a sale whose
+    recorded holds the inventory lacks."""
+    seeded = await live.inventory.seeded()
+    async with SalesUoW(live.runtime) as uow:
+        for sale in await uow.records.sales(live.admission_ttl_ms):
+            snapshot = await uow.records.snapshot(sale)
+            if not seeded or not await _agrees(live, sale.rules.listing_id, snapshot.holds):
+                await live.inventory.seed(snapshot)
+                log.info("sales.seeded", listing=sale.rules.listing_id, holds=len(snapshot.holds))
+    await live.inventory.mark_seeded()
+
+
+async def _agrees(live: Engine, listing_id: str, recorded: tuple[Hold, ...]) -> bool:
+    held = {hold.hold_id: hold for hold in await live.inventory.live_holds(listing_id)}
+    if any(hold.hold_id not in held for hold in recorded):
+        return False
+    cutoff = to_ms(live.runtime.now() - GHOST_GRACE) + live.runtime.settings.hold_ttl_s * 1000
+    known = {hold.hold_id for hold in recorded}
+    for ghost in (h for h in held.values() if h.hold_id not in known and h.expires_ms < cutoff):
+        await live.inventory.release(listing_id, ghost.hold_id)
+    return True

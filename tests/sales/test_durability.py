@@ -1,0 +1,96 @@
+"""Holds outlive the process and the fast state: expiry, restart, lost inventory, final guard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from stampede.compose import Platform, build
+from stampede.kernel.outbox import OutboxRow
+from stampede.kernel.settings import Settings
+from stampede.sales.handlers import upkeep
+from stampede.sales.handlers.engine import engine
+from stampede.sales.store.memory import MemoryInventory
+from tests.sales.support import OPEN, SALES, buyers, hold, new_deal, share_clock
+
+
+async def _outbox(platform: Platform, event_type: str) -> list[dict[str, object]]:
+    async with platform.runtimes["sales"].db.sessions() as session:
+        rows = await session.scalars(select(OutboxRow).where(OutboxRow.type == event_type))
+        return [row.data for row in rows]
+
+
+async def test_an_unpaid_hold_expires_once_and_frees_its_stock(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    clock = share_clock(platform, OPEN)
+    listing_id = await new_deal(api, platform, stock=1)
+    a, b = await buyers(api, 2)
+    held = (await hold(api, a, {"listing_id": listing_id})).json()
+    clock.advance(seconds=platform.settings.hold_ttl_s + 1)
+    live = engine(platform.runtimes["sales"])
+    await upkeep.sweep(live)
+    await upkeep.sweep(live)
+    read = await api.get(f"{SALES}/holds/{held['hold_id']}", headers=a.auth)
+    assert read.json()["state"] == "expired"
+    assert len(await _outbox(platform, "HoldExpired")) == 1
+    assert (await hold(api, b, {"listing_id": listing_id})).status_code == 201
+
+
+async def test_acknowledged_holds_survive_a_restart(tmp_path: Path) -> None:
+    settings = Settings.for_tests(tmp_path)
+    app, platform = build(settings)
+    await platform.start()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as api:
+            share_clock(platform, OPEN)
+            listing_id = await new_deal(api, platform, stock=2)
+            a, b = await buyers(api, 2)
+            held = (await hold(api, a, {"listing_id": listing_id, "quantity": 2})).json()
+    finally:
+        await platform.stop()
+    app, platform = build(settings)
+    await platform.start()
+    try:
+        share_clock(platform, OPEN)
+        await upkeep.reconcile(engine(platform.runtimes["sales"]))
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as api:
+            assert (await hold(api, b, {"listing_id": listing_id})).status_code == 409
+            read = await api.get(f"{SALES}/holds/{held['hold_id']}", headers=a.auth)
+            assert read.json()["state"] == "live"
+    finally:
+        await platform.stop()
+
+
+async def test_a_lost_inventory_is_seeded_again_from_the_record(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    share_clock(platform, OPEN)
+    listing_id = await new_deal(api, platform, stock=1)
+    a, b = await buyers(api, 2)
+    assert (await hold(api, a, {"listing_id": listing_id})).status_code == 201
+    live = engine(platform.runtimes["sales"])
+    live.inventory = MemoryInventory()  # all fast state gone, as after a Redis flush
+    await upkeep.sweep(live)
+    assert (await hold(api, b, {"listing_id": listing_id})).status_code == 409
+    assert await live.inventory.available(listing_id) == 0
+
+
+async def test_the_database_refuses_what_an_out_of_step_inventory_grants(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    share_clock(platform, OPEN)
+    listing_id = await new_deal(api, platform, stock=1)
+    a, b = await buyers(api, 2)
+    live = engine(platform.runtimes["sales"])
+    await live.inventory.set_stock(listing_id, 5)  # the fast state wrongly believes in 5
+    assert (await hold(api, a, {"listing_id": listing_id})).status_code == 201
+    refused = await hold(api, b, {"listing_id": listing_id})
+    assert refused.status_code == 409, refused.text
+    assert len(await live.inventory.live_holds(listing_id)) == 1
+    assert len(await _outbox(platform, "HoldPlaced")) == 1
