@@ -10,54 +10,33 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 
 from stampede.sales.domain.holds import Hold, HoldRequest, HoldResult, Kind, Rules, Snapshot
 from stampede.sales.domain.holds import Verdict as V
 from stampede.sales.domain.inventory import Place
-from stampede.sales.domain.queue import Positions
-
-
-@dataclass
-class _Queue:
-    seq: int = 0
-    waiting: dict[str, tuple[int, str]] = field(default_factory=dict)  # ticket → (seq, user)
-    positions: Positions = field(default_factory=Positions)
-    by_user: dict[str, str] = field(default_factory=dict)  # user → live ticket
-    admitted: dict[str, tuple[int, str]] = field(default_factory=dict)  # ticket → (ms, user)
-    tokens: float = 0.0
-    last_ms: int | None = None
-
-
-@dataclass
-class _Sale:
-    rules: Rules
-    stock: int = 0
-    taken: int = 0
-    seats: dict[str, str] = field(default_factory=dict)  # seat → holder ("" = free)
-    retired: set[str] = field(default_factory=set)  # removed seats that go when their hold ends
-    units: dict[str, str] = field(default_factory=dict)  # unit → shop (sellable)
-    unit_holder: dict[str, str] = field(default_factory=dict)  # unit → hold
-    days: dict[int, str] = field(default_factory=dict)  # day → hold
-    rentable: bool = True
-    holds: dict[str, Hold] = field(default_factory=dict)
-    pieces: dict[str, int] = field(default_factory=dict)  # user → pieces held
-    keys: dict[tuple[str, str], str] = field(default_factory=dict)  # (user, key) → hold
-    used: set[str] = field(default_factory=set)
-    queue: _Queue = field(default_factory=_Queue)
+from stampede.sales.store.memory_state import (
+    Sale,
+    admissible,
+    due_order,
+    free,
+    place_of,
+    resolve,
+    still_good,
+    take,
+)
 
 
 class MemoryInventory:
     """All sales of this process; see the module docstring."""
 
     def __init__(self) -> None:
-        self._sales: dict[str, _Sale] = {}
+        self._sales: dict[str, Sale] = {}
         self._seeded = False
 
     async def configure(self, rules: Rules) -> None:
         sale = self._sales.get(rules.listing_id)
         if sale is None:
-            self._sales[rules.listing_id] = _Sale(rules)
+            self._sales[rules.listing_id] = Sale(rules)
         else:
             sale.rules = rules
 
@@ -87,7 +66,7 @@ class MemoryInventory:
 
     async def seed(self, snapshot: Snapshot) -> None:
         old = self._sales.get(snapshot.rules.listing_id)
-        sale = _Sale(snapshot.rules, stock=snapshot.stock, rentable=snapshot.rentable)
+        sale = Sale(snapshot.rules, stock=snapshot.stock, rentable=snapshot.rentable)
         sale.seats = dict.fromkeys(snapshot.seat_ids, "")
         sale.units = dict(snapshot.units)
         sale.used = set(snapshot.used_tickets)
@@ -95,7 +74,8 @@ class MemoryInventory:
             sale.queue = old.queue
         self._sales[snapshot.rules.listing_id] = sale
         for hold in snapshot.holds:
-            _take(sale, hold)
+            sale.retired.update(seat for seat in hold.seat_ids if seat not in sale.seats)
+            take(sale, hold)
 
     async def hold(self, request: HoldRequest) -> HoldResult:
         hold = request.hold
@@ -106,27 +86,27 @@ class MemoryInventory:
                 return HoldResult(V.REPLAYED, sale.holds[first])
         if sale is None or sale.rules.kind is not hold.kind:
             return HoldResult(V.UNKNOWN)
-        verdict = _admissible(sale, request)
+        verdict = admissible(sale, request)
         if verdict is not None:
             return HoldResult(verdict)
-        granted = _resolve(sale, request)
+        granted = resolve(sale, request)
         if isinstance(granted, V):
             return HoldResult(granted)
-        _take(sale, granted)
+        take(sale, granted)
         return HoldResult(V.GRANTED, granted)
 
     async def release(self, listing_id: str, hold_id: str) -> Hold | None:
         sale = self._sales.get(listing_id)
         if sale is None or hold_id not in sale.holds:
             return None
-        return _free(sale, hold_id)
+        return free(sale, hold_id)
 
     async def expire(self, listing_id: str, now_ms: int, limit: int = 500) -> list[Hold]:
         sale = self._sales.get(listing_id)
         if sale is None:
             return []
-        due = sorted((h for h in sale.holds.values() if h.expires_ms <= now_ms), key=_due_order)
-        return [_free(sale, hold.hold_id) for hold in due[:limit]]
+        due = sorted((h for h in sale.holds.values() if h.expires_ms <= now_ms), key=due_order)
+        return [free(sale, hold.hold_id) for hold in due[:limit]]
 
     async def live_holds(self, listing_id: str) -> list[Hold]:
         sale = self._sales.get(listing_id)
@@ -149,8 +129,8 @@ class MemoryInventory:
         sale = self._sales[listing_id]
         queue = sale.queue
         live = queue.by_user.get(user_id)
-        if live is not None and _still_good(sale, live, now_ms):
-            place = _place(sale, live)
+        if live is not None and still_good(sale, live, now_ms):
+            place = place_of(sale, live)
             assert place is not None
             return place
         queue.seq += 1
@@ -176,7 +156,7 @@ class MemoryInventory:
 
     async def place(self, listing_id: str, ticket: str) -> Place | None:
         sale = self._sales.get(listing_id)
-        return None if sale is None else _place(sale, ticket)
+        return None if sale is None else place_of(sale, ticket)
 
     async def admit(self, listing_id: str, now_ms: int, rate_per_s: float, burst: int) -> list[str]:
         queue = self._sales[listing_id].queue
@@ -207,114 +187,3 @@ class MemoryInventory:
 
     async def close(self) -> None:
         self._sales.clear()
-
-
-def _due_order(hold: Hold) -> tuple[int, str]:
-    return hold.expires_ms, hold.hold_id
-
-
-def _still_good(sale: _Sale, ticket: str, now_ms: int) -> bool:
-    """A waiting ticket, or an admitted one that is unused and not yet stale."""
-    if ticket in sale.queue.waiting:
-        return True
-    admitted = sale.queue.admitted.get(ticket)
-    fresh = admitted is not None and now_ms - admitted[0] < sale.rules.admission_ttl_ms
-    return fresh and ticket not in sale.used
-
-
-def _place(sale: _Sale, ticket: str) -> Place | None:
-    queue = sale.queue
-    if ticket in queue.waiting:
-        seq, user = queue.waiting[ticket]
-        return Place(ticket, user, queue.positions.before_or_at(seq))
-    if ticket in queue.admitted:
-        admitted_ms, user = queue.admitted[ticket]
-        return Place(ticket, user, 0, admitted_ms, ticket in sale.used)
-    return None
-
-
-def _admissible(sale: _Sale, request: HoldRequest) -> V | None:
-    """CLOSED, NOT_ADMITTED, TOKEN_USED or OVER_LIMIT before looking at the goods."""
-    hold, rules = request.hold, sale.rules
-    if not rules.open_at(request.now_ms) or (hold.kind is Kind.DATES and not sale.rentable):
-        return V.CLOSED
-    if rules.waiting_room:
-        admitted = sale.queue.admitted.get(hold.ticket or "")
-        if admitted is None or admitted[1] != hold.user_id:
-            return V.NOT_ADMITTED
-        if hold.ticket in sale.used:
-            return V.TOKEN_USED
-        if request.now_ms - admitted[0] >= rules.admission_ttl_ms:
-            return V.NOT_ADMITTED
-    limit = rules.per_user_limit
-    if limit and sale.pieces.get(hold.user_id, 0) + hold.pieces > limit:
-        return V.OVER_LIMIT
-    return None
-
-
-def _resolve(sale: _Sale, request: HoldRequest) -> Hold | V:
-    """The hold to grant (a unit hold names its unit), or why the goods are not there."""
-    hold = request.hold
-    if hold.kind is Kind.STOCK:
-        return hold if sale.taken + hold.quantity <= sale.stock else V.SOLD_OUT
-    if hold.kind is Kind.SEATS:
-        if any(seat not in sale.seats for seat in hold.seat_ids):
-            return V.UNKNOWN
-        return V.TAKEN if any(sale.seats[s] for s in hold.seat_ids) else hold
-    if hold.kind is Kind.UNIT:
-        return _pick_unit(sale, hold, request.shop_id)
-    return V.TAKEN if any(day in sale.days for day in hold.days) else hold
-
-
-def _pick_unit(sale: _Sale, hold: Hold, shop_id: str | None) -> Hold | V:
-    if hold.unit_id is not None:
-        if hold.unit_id in sale.unit_holder:
-            return V.TAKEN
-        return hold if hold.unit_id in sale.units else V.UNKNOWN
-    free = [
-        unit
-        for unit, shop in sale.units.items()
-        if unit not in sale.unit_holder and shop_id in (None, shop)
-    ]
-    return replace(hold, unit_id=min(free)) if free else V.TAKEN
-
-
-def _take(sale: _Sale, hold: Hold) -> None:
-    sale.holds[hold.hold_id] = hold
-    sale.pieces[hold.user_id] = sale.pieces.get(hold.user_id, 0) + hold.pieces
-    if hold.ticket is not None:
-        sale.used.add(hold.ticket)
-    if hold.idempotency_key is not None:
-        sale.keys[(hold.user_id, hold.idempotency_key)] = hold.hold_id
-    if hold.kind is Kind.STOCK:
-        sale.taken += hold.quantity
-    for seat in hold.seat_ids:
-        sale.seats[seat] = hold.hold_id
-    if hold.unit_id is not None:
-        sale.unit_holder[hold.unit_id] = hold.hold_id
-    for day in hold.days:
-        sale.days[day] = hold.hold_id
-
-
-def _free(sale: _Sale, hold_id: str) -> Hold:
-    hold = sale.holds.pop(hold_id)
-    left = sale.pieces.get(hold.user_id, 0) - hold.pieces
-    if left > 0:
-        sale.pieces[hold.user_id] = left
-    else:
-        sale.pieces.pop(hold.user_id, None)
-    if hold.idempotency_key is not None:
-        sale.keys.pop((hold.user_id, hold.idempotency_key), None)
-    if hold.kind is Kind.STOCK:
-        sale.taken -= hold.quantity
-    for seat in hold.seat_ids:
-        if seat in sale.retired:
-            sale.retired.discard(seat)
-            sale.seats.pop(seat, None)
-        elif seat in sale.seats:
-            sale.seats[seat] = ""
-    if hold.unit_id is not None:
-        sale.unit_holder.pop(hold.unit_id, None)
-    for day in hold.days:
-        sale.days.pop(day, None)
-    return hold

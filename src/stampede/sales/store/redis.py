@@ -42,9 +42,10 @@ sale (:func:`_keys`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -55,9 +56,16 @@ from redis.exceptions import ResponseError
 
 from stampede.kernel.errors import ConfigurationError
 from stampede.kernel.redis_store import POOL_SIZE, POOL_WAIT_S
-from stampede.sales.domain.holds import Hold, HoldRequest, HoldResult, Kind, Rules, Snapshot
-from stampede.sales.domain.holds import Verdict as V
+from stampede.sales.domain.holds import Hold, HoldRequest, HoldResult, Rules, Snapshot
 from stampede.sales.domain.inventory import Place
+from stampede.sales.store.redis_wire import (
+    hold_args,
+    hold_from,
+    place_from,
+    record_of,
+    result_of,
+    rules_args,
+)
 
 log = structlog.get_logger()
 
@@ -69,7 +77,7 @@ _SUFFIXES = (
 )  # fmt: skip
 _GOODS, _HOLD = 14, 15  # how many of the keys above the goods scripts and the hold script get
 _HOLDS, _WAITING = _SUFFIXES.index("holds"), _SUFFIXES.index("waiting")
-_REJECTED = {verdict.value: HoldResult(verdict) for verdict in V}
+MAX_BATCH = 128  # hold requests in one script call (bounds how long one call blocks Redis)
 _SCRIPTS = (
     "hold", "release", "expire", "configure", "seed", "set_meta", "set_seats", "set_units",
     "available", "enter", "leave", "place", "admit",
@@ -89,62 +97,15 @@ def _keys(prefix: str, listing_id: str) -> tuple[bytes, ...]:
     return tuple((base + suffix).encode() for suffix in _SUFFIXES)
 
 
-def _opt(value: str | None) -> str:
-    """An optional script argument: "" for None, else the value behind a "=" (lib.lua opt)."""
-    return "" if value is None else "=" + value
+_Waiting = tuple[HoldRequest, "asyncio.Future[HoldResult]"]
 
 
-def _rules(rules: Rules) -> list[str | int]:
-    return [
-        rules.kind.value,
-        rules.per_user_limit,
-        int(rules.waiting_room),
-        rules.opens_ms,
-        rules.closes_ms,
-        rules.admission_ttl_ms,
-    ]
+@dataclass
+class _Batch:
+    """The hold requests waiting for one sale, and whether a batch is at Redis now."""
 
-
-def _record(hold: Hold) -> list[Any]:
-    """A hold as the scripts store it (JSON array; numbers as strings, so Lua keeps them exact)."""
-    return [
-        hold.hold_id,
-        hold.user_id,
-        hold.kind.value,
-        str(hold.expires_ms),
-        str(hold.quantity),
-        list(hold.seat_ids),
-        hold.unit_id,
-        str(hold.first_day),
-        str(hold.end_day),
-        hold.ticket,
-        hold.idempotency_key,
-    ]
-
-
-def _hold(raw: str, listing_id: str) -> Hold:
-    hold_id, user, kind, expires, quantity, seats, unit, first, end, ticket, key = json.loads(raw)
-    return Hold(
-        hold_id,
-        listing_id,
-        user,
-        Kind(kind),
-        int(expires),
-        int(quantity),
-        tuple(seats) if seats else (),  # Lua's cjson writes an empty seat list as {}
-        unit,
-        int(first),
-        int(end),
-        ticket,
-        key,
-    )
-
-
-def _place(reply: list[Any] | None) -> Place | None:
-    if reply is None:
-        return None
-    ticket, user, position, admitted_ms, used = reply
-    return Place(ticket, user, position, int(admitted_ms) if admitted_ms else None, bool(used))
+    waiting: list[_Waiting] = field(default_factory=list)
+    busy: bool = False
 
 
 class RedisInventory:
@@ -161,6 +122,8 @@ class RedisInventory:
         self._prefix = f"{namespace}sales:"
         self._seeded_key = self._prefix + "seeded"
         self._run = {name: self._redis.register_script(_source(name)) for name in _SCRIPTS}
+        self._batches: dict[str, _Batch] = {}
+        self._drains: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def connect(cls, url: str, namespace: str = "") -> RedisInventory:
@@ -202,7 +165,9 @@ class RedisInventory:
             raise KeyError(listing_id)
 
     async def configure(self, rules: Rules) -> None:
-        await self._run["configure"](keys=self._sale(rules.listing_id)[:_GOODS], args=_rules(rules))
+        await self._run["configure"](
+            keys=self._sale(rules.listing_id)[:_GOODS], args=rules_args(rules)
+        )
 
     async def set_stock(self, listing_id: str, stock: int) -> None:
         await self._change("set_meta", listing_id, ["stock", stock])
@@ -221,61 +186,69 @@ class RedisInventory:
 
     async def seed(self, snapshot: Snapshot) -> None:
         document = [
-            [str(value) for value in _rules(snapshot.rules)],
+            [str(value) for value in rules_args(snapshot.rules)],
             str(snapshot.stock),
             "1" if snapshot.rentable else "0",
             sorted(snapshot.seat_ids),
             sorted(snapshot.units.items()),
             sorted(snapshot.used_tickets),
-            [_record(hold) for hold in snapshot.holds],
+            [record_of(hold) for hold in snapshot.holds],
         ]
         keys = self._sale(snapshot.rules.listing_id)[:_GOODS]
         await self._run["seed"](keys=keys, args=[json.dumps(document, ensure_ascii=False)])
 
     async def hold(self, request: HoldRequest) -> HoldResult:
-        hold = request.hold
-        reply = await self._run["hold"](
-            keys=self._sale(hold.listing_id)[:_HOLD],
-            args=[
-                hold.hold_id,
-                hold.user_id,
-                hold.kind.value,
-                hold.expires_ms,
-                request.now_ms,
-                _opt(hold.ticket),
-                _opt(hold.idempotency_key),
-                hold.quantity,
-                _opt(hold.unit_id),
-                _opt(request.shop_id),
-                hold.first_day,
-                hold.end_day,
-                *hold.seat_ids,
-            ],
-        )
-        if reply == "granted":
-            return HoldResult(V.GRANTED, hold)
-        if isinstance(reply, str):
-            return _REJECTED[reply]
-        verdict, payload = reply
-        if verdict == "granted":  # "any unit": the script chose it
-            return HoldResult(V.GRANTED, replace(hold, unit_id=payload))
-        return HoldResult(V.REPLAYED, _hold(payload, hold.listing_id))
+        """Joins the sale's next batch: while one batch is at Redis the next one gathers, so
+        a crowd costs one script call per batch, not per request (see :data:`MAX_BATCH`)."""
+        done: asyncio.Future[HoldResult] = asyncio.get_running_loop().create_future()
+        listing_id = request.hold.listing_id
+        batch = self._batches.setdefault(listing_id, _Batch())
+        batch.waiting.append((request, done))
+        if not batch.busy:
+            batch.busy = True
+            task = asyncio.create_task(self._drain(listing_id, batch))
+            self._drains.add(task)
+            task.add_done_callback(self._drains.discard)
+        return await done
+
+    async def _drain(self, listing_id: str, batch: _Batch) -> None:
+        try:
+            while batch.waiting:
+                taken, batch.waiting = batch.waiting[:MAX_BATCH], batch.waiting[MAX_BATCH:]
+                await self._send(listing_id, taken)
+        finally:
+            batch.busy = False
+
+    async def _send(self, listing_id: str, taken: list[_Waiting]) -> None:
+        args: list[Any] = []
+        for request, _ in taken:
+            args += hold_args(request)
+        try:
+            replies = await self._run["hold"](keys=self._sale(listing_id)[:_HOLD], args=args)
+        except Exception as exc:
+            for _, done in taken:
+                if not done.done():
+                    done.set_exception(exc)
+            return
+        for (request, done), reply in zip(taken, replies, strict=True):
+            if not done.done():
+                done.set_result(result_of(request.hold, reply))
 
     async def release(self, listing_id: str, hold_id: str) -> Hold | None:
         raw = await self._run["release"](keys=self._sale(listing_id)[:_GOODS], args=[hold_id])
-        return None if raw is None else _hold(raw, listing_id)
+        return None if raw is None else hold_from(raw, listing_id)
 
     async def expire(self, listing_id: str, now_ms: int, limit: int = 500) -> list[Hold]:
         if limit <= 0:
             return []
         keys = self._sale(listing_id)[:_GOODS]
         raws = await self._run["expire"](keys=keys, args=[now_ms, limit])
-        return [_hold(raw, listing_id) for raw in raws]
+        return [hold_from(raw, listing_id) for raw in raws]
 
     async def live_holds(self, listing_id: str) -> list[Hold]:
         """The live holds, earliest expiry first (ties by hold id), as :meth:`expire` takes them."""
         raws = await self._redis.hvals(self._sale(listing_id)[_HOLDS])
-        holds = [_hold(cast(str, raw), listing_id) for raw in raws]  # decode_responses=True
+        holds = [hold_from(cast(str, raw), listing_id) for raw in raws]  # decode_responses=True
         return sorted(holds, key=lambda hold: (hold.expires_ms, hold.hold_id))
 
     async def available(self, listing_id: str) -> int:
@@ -285,7 +258,7 @@ class RedisInventory:
         reply = await self._run["enter"](
             keys=self._sale(listing_id), args=[user_id, ticket, now_ms]
         )
-        place = _place(reply)
+        place = place_from(reply)
         if place is None:
             raise KeyError(listing_id)
         return place
@@ -294,7 +267,7 @@ class RedisInventory:
         return bool(await self._run["leave"](keys=self._sale(listing_id), args=[ticket]))
 
     async def place(self, listing_id: str, ticket: str) -> Place | None:
-        return _place(await self._run["place"](keys=self._sale(listing_id), args=[ticket]))
+        return place_from(await self._run["place"](keys=self._sale(listing_id), args=[ticket]))
 
     async def admit(self, listing_id: str, now_ms: int, rate_per_s: float, burst: int) -> list[str]:
         keys = self._sale(listing_id)
@@ -313,4 +286,6 @@ class RedisInventory:
         await self._redis.set(self._seeded_key, "1")
 
     async def close(self) -> None:
+        for task in list(self._drains):
+            task.cancel()
         await self._redis.aclose()
