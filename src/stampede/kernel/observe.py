@@ -1,17 +1,18 @@
 """Request ids, JSON logs, traces and request metrics for every HTTP entry point.
 
 The middleware runs once per request even when the gateway hands the same request to a
-context in this process (it marks the scope). ``X-Request-Id`` is kept when it looks sane and
-generated otherwise; it is returned, logged and passed on to calls between contexts.
+context in this process (it marks the scope). ``X-Request-Id`` is kept when it looks sane and is
+the trace id otherwise; it is returned, logged and passed on to calls between contexts.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
 import time
-import uuid
+from typing import Any
 
 import structlog
 from opentelemetry.trace import SpanKind
@@ -51,6 +52,24 @@ def configure_logging(level: str = "INFO") -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+CARRIED = {b"x-request-id", b"traceparent", b"tracestate"}
+
+
+def _carried(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The request id and trace headers, the only ones this middleware reads."""
+    return {k.decode(): v.decode("latin-1") for k, v in headers if k in CARRIED}
+
+
+@functools.lru_cache(maxsize=1024)
+def _counter(service: str, area: str, method: str, status: int) -> Any:
+    return REQUESTS.labels(service, area, method, str(status))
+
+
+@functools.lru_cache(maxsize=1024)
+def _timer(service: str, area: str) -> Any:
+    return LATENCY.labels(service, area)
+
+
 def area_of(path: str) -> str:
     """``/api/identity/me`` → ``identity``: a low-cardinality label for metrics."""
     parts = path.strip("/").split("/")
@@ -66,13 +85,12 @@ class Observe:
             await self.app(scope, receive, send)
             return
         scope[OBSERVED] = True
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        rid = headers.get("x-request-id", "")
-        rid = rid if _SANE_ID.match(rid) else uuid.uuid4().hex
+        carried = _carried(scope["headers"])
         with continued(
-            f"{scope['method']} {area_of(scope['path'])}", headers, SpanKind.SERVER
+            f"{scope['method']} {area_of(scope['path'])}", carried, SpanKind.SERVER
         ) as tid:
-            await self._serve(scope, receive, send, rid, tid)
+            rid = carried.get("x-request-id", "")
+            await self._serve(scope, receive, send, rid if _SANE_ID.match(rid) else tid, tid)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send, rid: str, tid: str) -> None:
         token = request_id.set(rid)
@@ -95,8 +113,8 @@ class Observe:
 
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         area = area_of(scope["path"])
-        REQUESTS.labels(self.service, area, scope["method"], str(status)).inc()
-        LATENCY.labels(self.service, area).observe(elapsed)
+        _counter(self.service, area, scope["method"], status).inc()
+        _timer(self.service, area).observe(elapsed)
         log.info(
             "request",
             method=scope["method"],
