@@ -9,7 +9,9 @@ passed in as ``now_ms``; nothing sleeps. Readings chosen where the spec leaves r
 * an unknown seat in a request wins over a taken one (UNKNOWN is named first in the order);
 * a failed attempt remembers no idempotency key and uses no ticket (only a grant does);
 * ``queue_length`` counts waiting tickets, not admitted ones;
-* holds stay live until ``release`` or ``expire`` frees them, even past ``expires_ms``.
+* holds stay live until ``release`` or ``expire`` frees them, even past ``expires_ms``;
+* a replay is answered even when the request names another kind ("nothing else checked");
+* ``seed`` rebuilds one sale and does not by itself make ``seeded()`` true.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 from dataclasses import replace
+
+import pytest
 
 from stampede.sales.domain.holds import (
     Hold,
@@ -346,6 +350,83 @@ async def test_the_sale_window(inventory: Inventory) -> None:
     await granted(inventory, stock(1, now=T0 + 100))
     await granted(inventory, stock(1, now=T0 + 199))
     await refused(inventory, stock(1, now=T0 + 200), Verdict.CLOSED)
+
+
+# --- every verdict for every kind --------------------------------------------------------------
+
+ONLY = {Kind.STOCK: DEAL, Kind.SEATS: SHOW, Kind.UNIT: PHONE, Kind.DATES: CAR}
+
+
+async def one_of_a_kind(inv: Inventory, kind: Kind) -> None:
+    """A sale of ``kind`` with one thing to sell, a waiting room, a limit of 1, opening at T0."""
+    listing_id = ONLY[kind]
+    await inv.configure(Rules(listing_id, kind, per_user_limit=1, waiting_room=True, opens_ms=T0))
+    if kind is Kind.STOCK:
+        await inv.set_stock(listing_id, 1)
+    elif kind is Kind.SEATS:
+        await inv.set_seats(listing_id, ["A1"])
+    elif kind is Kind.UNIT:
+        await inv.set_units(listing_id, "s1", ["u1"])
+    else:
+        await inv.set_rentable(listing_id, True)
+
+
+def the_one(
+    kind: Kind,
+    user: str,
+    *,
+    now: int,
+    ticket: str | None = None,
+    key: str | None = None,
+    listing: str | None = None,
+    missing: bool = False,
+) -> HoldRequest:
+    """A request for the one thing of a ``kind`` sale (or for one that does not exist)."""
+    hold = _hold(listing or ONLY[kind], kind, user, now, key, ticket, None)
+    if kind is Kind.STOCK:
+        hold = replace(hold, quantity=1)
+    elif kind is Kind.SEATS:
+        hold = replace(hold, seat_ids=("Z9",) if missing else ("A1",))
+    elif kind is Kind.UNIT:
+        hold = replace(hold, unit_id="u9" if missing else None)
+    else:
+        hold = replace(hold, first_day=DAY + 1, end_day=DAY + 3)
+    return HoldRequest(hold, now)
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+async def test_every_verdict_for_every_kind(inventory: Inventory, kind: Kind) -> None:
+    await one_of_a_kind(inventory, kind)
+    listing_id = ONLY[kind]
+    await refused(inventory, the_one(kind, "ann", now=T0, listing="nope"), Verdict.UNKNOWN)
+    other_kind = Kind.SEATS if kind is Kind.STOCK else Kind.STOCK
+    wrong = the_one(other_kind, "ann", now=T0, listing=listing_id)
+    await refused(inventory, wrong, Verdict.UNKNOWN)
+    await refused(inventory, the_one(kind, "ann", now=T0 - 1), Verdict.CLOSED)
+    tickets = await admitted(inventory, listing_id, "ann", "bob", at=T0 + 1_000)
+    now = T0 + 1_001
+    await refused(inventory, the_one(kind, "ann", now=now), Verdict.NOT_ADMITTED)
+    by_bob = the_one(kind, "ann", now=now, ticket=tickets["bob"])
+    await refused(inventory, by_bob, Verdict.NOT_ADMITTED)
+    first = the_one(kind, "ann", now=now, ticket=tickets["ann"], key="k1")
+    hold = await granted(inventory, first, unit_id="u1" if kind is Kind.UNIT else None)
+    replay = the_one(kind, "ann", now=now, key="k1")
+    assert await inventory.hold(replay) == HoldResult(Verdict.REPLAYED, hold)
+    reuse = the_one(kind, "ann", now=now, ticket=tickets["ann"])
+    await refused(inventory, reuse, Verdict.TOKEN_USED)
+    again = await inventory.enter(listing_id, "ann", "t-ann-again", now)
+    assert again == Place("t-ann-again", "ann", 1)
+    assert await inventory.admit(listing_id, now + 1_000, 1_000.0, 1_000) == ["t-ann-again"]
+    now += 1_000
+    second = the_one(kind, "ann", now=now, ticket="t-ann-again")
+    await refused(inventory, second, Verdict.OVER_LIMIT)
+    gone = Verdict.SOLD_OUT if kind is Kind.STOCK else Verdict.TAKEN
+    await refused(inventory, the_one(kind, "bob", now=now, ticket=tickets["bob"]), gone)
+    if kind in (Kind.SEATS, Kind.UNIT):
+        missing = the_one(kind, "bob", now=now, ticket=tickets["bob"], missing=True)
+        await refused(inventory, missing, Verdict.UNKNOWN)
+    assert await inventory.release(listing_id, hold.hold_id) == hold
+    await granted(inventory, the_one(kind, "bob", now=now, ticket=tickets["bob"]), hold.unit_id)
 
 
 # --- order of checks ---------------------------------------------------------------------------

@@ -189,7 +189,11 @@ class InventoryMachine(RuleBasedStateMachine):
         self.sales = {rules.listing_id: SaleModel(rules) for rules in RULES}
         self.room = RoomModel()
         self.issued: list[Hold] = []  # every hold ever granted, live or not
-        self.run(self._set_up())
+        try:
+            self.run(self._set_up())
+        except BaseException:
+            self.teardown()  # Hypothesis tears down only machines that were built
+            raise
 
     def open_inventory(self) -> Inventory:
         raise NotImplementedError
@@ -227,7 +231,10 @@ class InventoryMachine(RuleBasedStateMachine):
 
     def _new_hold(self, data: st.DataObject, listing_id: str, kind: Kind) -> Hold:
         self.serial += 1
-        user = self._draw_user(data) if listing_id == DROP else data.draw(st.sampled_from(USERS))
+        if listing_id == DROP:
+            user, ticket = self._draw_user_and_ticket(data)
+        else:
+            user, ticket = data.draw(st.sampled_from(USERS), label="user"), None
         return Hold(
             hold_id=f"h{self.serial}",
             listing_id=listing_id,
@@ -235,23 +242,21 @@ class InventoryMachine(RuleBasedStateMachine):
             kind=kind,
             expires_ms=self.now + data.draw(st.sampled_from((1_000, 5_000, 20_000))),
             idempotency_key=data.draw(st.sampled_from(KEYS), label="key"),
-            ticket=self._draw_ticket(data, user) if listing_id == DROP else None,
+            ticket=ticket,
         )
 
-    def _draw_user(self, data: st.DataObject) -> str:
-        """Mostly a user who was admitted, so that holds get past the waiting room."""
-        ins = sorted({t.user_id for t in self.room.tickets.values() if t.state == "admitted"})
-        if ins and data.draw(st.integers(0, 3), label="admitted user") > 0:
-            return data.draw(st.sampled_from(ins), label="user")
-        return data.draw(st.sampled_from(USERS), label="user")
-
-    def _draw_ticket(self, data: st.DataObject, user: str) -> str | None:
-        """Mostly the user's own latest ticket; else none, anyone's, or one never issued."""
-        own = self.room.latest(user)
-        if own is not None and data.draw(st.integers(0, 3), label="not own ticket") > 0:
-            return own.name
+    def _draw_user_and_ticket(self, data: st.DataObject) -> tuple[str, str | None]:
+        """Mostly an admitted ticket and its owner, sometimes another user with it; else any
+        user with no ticket, a waiting or left one, or one never issued."""
+        admitted = [t for t in self.room.tickets.values() if t.state == "admitted"]
+        if admitted and data.draw(st.integers(0, 3), label="admitted ticket") > 0:
+            ticket = data.draw(st.sampled_from(admitted[::-1]), label="ticket")
+            if data.draw(st.integers(0, 2), label="another user") > 0:
+                return ticket.user_id, ticket.name
+            return data.draw(st.sampled_from(USERS), label="user"), ticket.name
+        user = data.draw(st.sampled_from(USERS), label="user")
         names = [ticket.name for ticket in self.room.tickets.values()]
-        return data.draw(st.sampled_from([None, *names, "w-nope"]), label="ticket")
+        return user, data.draw(st.sampled_from([None, "w-nope", *names]), label="ticket")
 
     def _draw_request(self, data: st.DataObject, listing_id: str, kind: Kind) -> HoldRequest:
         hold = self._new_hold(data, listing_id, kind)
