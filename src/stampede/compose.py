@@ -105,11 +105,19 @@ class Platform:
                 await module.setup(self.runtimes[module.name])
         self.subscribe()
         await self.bus.start()
+        self._spawn(self._warm_keys(), "warm-keys")
         for module in self.modules:
             runtime = self.runtimes[module.name]
             self._spawn(Relay(runtime.db, self.bus).run(), f"relay:{module.name}")
             for job in module.background:
                 self._spawn(job(runtime), f"{module.name}:{job.__name__}")
+
+    async def _warm_keys(self, attempts: int = 30) -> None:
+        """Have identity's public keys before the first request asks for them."""
+        for _ in range(attempts):
+            if await self.verifier.warm():
+                return
+            await asyncio.sleep(1)
 
     def _spawn(self, coro: Any, name: str) -> None:
         self._tasks.append(asyncio.create_task(coro, name=name))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -10,8 +12,10 @@ from sqlalchemy import select
 from stampede.compose import Platform, build
 from stampede.kernel.outbox import OutboxRow
 from stampede.kernel.settings import Settings
+from stampede.sales.domain.holds import Hold, HoldRequest, Kind, Verdict
 from stampede.sales.handlers import upkeep
 from stampede.sales.handlers.engine import engine
+from stampede.sales.store import to_ms
 from stampede.sales.store.memory import MemoryInventory
 from tests.sales.support import OPEN, SALES, buyers, hold, new_deal, share_clock
 
@@ -94,3 +98,47 @@ async def test_the_database_refuses_what_an_out_of_step_inventory_grants(
     assert refused.status_code == 409, refused.text
     assert len(await live.inventory.live_holds(listing_id)) == 1
     assert len(await _outbox(platform, "HoldPlaced")) == 1
+
+
+def _ghost(platform: Platform, listing_id: str, user_id: str, age_s: int, key: str) -> HoldRequest:
+    """A grant whose process died before recording it, ``age_s`` seconds ago."""
+    runtime = platform.runtimes["sales"]
+    placed = to_ms(runtime.now()) - age_s * 1000
+    expires = placed + runtime.settings.hold_ttl_s * 1000
+    hold = Hold(str(uuid.uuid4()), listing_id, user_id, Kind.STOCK, expires, quantity=1)
+    return HoldRequest(replace(hold, idempotency_key=key), placed)
+
+
+async def test_ghosts_of_a_crashed_process_are_given_back(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    share_clock(platform, OPEN)
+    listing_id = await new_deal(api, platform, stock=1)
+    a, b = await buyers(api, 2)
+    live = engine(platform.runtimes["sales"])
+    young = await live.inventory.hold(_ghost(platform, listing_id, a.id, 1, "k"))
+    assert young.verdict is Verdict.GRANTED
+    await upkeep.reclaim_ghosts(live)
+    assert (await hold(api, b, {"listing_id": listing_id})).status_code == 409  # maybe in flight
+    in_flight = await hold(api, a, {"listing_id": listing_id}, key="k")
+    assert in_flight.status_code == 409 and in_flight.json()["type"].endswith("in-flight")
+    await live.inventory.release(listing_id, young.hold.hold_id if young.hold else "")
+    old = await live.inventory.hold(_ghost(platform, listing_id, a.id, 30, "k"))
+    assert old.verdict is Verdict.GRANTED
+    await upkeep.reclaim_ghosts(live)
+    assert await live.inventory.live_holds(listing_id) == []
+    assert (await hold(api, b, {"listing_id": listing_id})).status_code == 201
+
+
+async def test_a_retry_of_a_request_whose_process_died_is_decided_afresh(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    share_clock(platform, OPEN)
+    listing_id = await new_deal(api, platform, stock=1)
+    (buyer,) = await buyers(api, 1)
+    live = engine(platform.runtimes["sales"])
+    await live.inventory.hold(_ghost(platform, listing_id, buyer.id, 30, "retry-me"))
+    retried = await hold(api, buyer, {"listing_id": listing_id}, key="retry-me")
+    assert retried.status_code == 201, retried.text
+    read = await api.get(f"{SALES}/holds/{retried.json()['hold_id']}", headers=buyer.auth)
+    assert read.json()["state"] == "live"

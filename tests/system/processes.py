@@ -62,12 +62,15 @@ class Process:
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
+    def exited(self) -> bool:
+        return self.proc is not None and self.proc.poll() is not None
+
 
 def wait_healthy(url: str, proc: Process, timeout_s: float = 30) -> float:
     """Poll ``url``/readyz until 200; returns seconds waited. Fails with the process log."""
     started = time.monotonic()
     while time.monotonic() - started < timeout_s:
-        if proc.proc is not None and proc.proc.poll() is not None:
+        if proc.exited():
             raise AssertionError(f"process exited:\n{proc.output()[-3000:]}")
         try:
             if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
@@ -78,52 +81,101 @@ def wait_healthy(url: str, proc: Process, timeout_s: float = 30) -> float:
     raise AssertionError(f"not healthy after {timeout_s}s:\n{proc.output()[-3000:]}")
 
 
-_WARM = (  # python -c _WARM <args>: import, wait for a line on stdin, then be `stampede <args>`
-    "import sys, stampede.cli\n"
-    "sys.stdin.readline()\n"
-    "sys.argv[0] = 'stampede'\n"
-    "stampede.cli.main()\n"
-)
+_FORK_SERVER = """
+import os, signal, sys
+import stampede.cli
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the forks
+for _ in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        sys.stdin.close()
+        os.dup2(2, 1)  # the fork's output goes to the log
+        sys.argv[0] = "stampede"
+        stampede.cli.main()  # exits
+    print(pid, flush=True)
+"""
 
 
-class Standby(Process):
-    """A :class:`Process` started in two steps: :meth:`prepare` spawns an interpreter that
-    imports Stampede and waits; :meth:`go` runs ``stampede <args>`` in it. A restart after a
-    crash then costs the service's start-up, not the imports (seconds on a busy machine)."""
+class ForkServer:
+    """An interpreter that imports Stampede once and then runs ``stampede <args>`` as a fork of
+    itself on each :meth:`fork`: a restart costs the service's start-up, not the imports
+    (seconds of CPU, more on a busy machine). No thread runs before the fork."""
 
-    def prepare(self) -> Standby:
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.args, self.env, self.log = args, env, log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def open(self) -> ForkServer:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", _WARM, *self.args],
+                [sys.executable, "-c", _FORK_SERVER, *self.args],
                 env={**os.environ, **self.env},
                 stdin=subprocess.PIPE,
-                stdout=out,
+                stdout=subprocess.PIPE,
                 stderr=out,
             )
         return self
 
-    def go(self) -> Standby:
-        if self.proc is None:
-            self.prepare()
-        assert self.proc is not None and self.proc.stdin is not None
-        with contextlib.suppress(BrokenPipeError):  # it died importing: wait_healthy tells
-            self.proc.stdin.write(b"go\n")
-            self.proc.stdin.close()
-        self._close_stdin()
-        return self
+    def fork(self) -> Forked:
+        """A new ``stampede <args>`` process (waits until the imports are done)."""
+        assert self.proc is not None and self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(b"fork\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line.strip().isdigit():
+            raise AssertionError(f"the fork server failed:\n{self.output()[-3000:]}")
+        return Forked(int(line), self.log)
 
-    def start(self) -> Standby:
-        return self.prepare().go()
+    def close(self) -> None:
+        """End the server (not its forks): no more forks after this."""
+        if self.proc is None:
+            return
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(BrokenPipeError):
+                    pipe.close()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+class Forked(Process):
+    """One process started by a :class:`ForkServer`, known by its pid (not our child)."""
+
+    def __init__(self, pid: int, log: Path) -> None:
+        super().__init__([], {}, log)
+        self.pid = pid
+
+    def start(self) -> Forked:
+        raise NotImplementedError("start it with ForkServer.fork()")
+
+    def exited(self) -> bool:
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
 
     def kill(self) -> None:
-        super().kill()
-        self._close_stdin()
+        self._end(signal.SIGKILL, 10)
 
     def stop(self) -> None:
-        super().stop()
-        self._close_stdin()
+        if not self._end(signal.SIGTERM, 15):
+            self.kill()
 
-    def _close_stdin(self) -> None:
-        if self.proc is not None and self.proc.stdin is not None and not self.proc.stdin.closed:
-            with contextlib.suppress(BrokenPipeError):
-                self.proc.stdin.close()
+    def _end(self, how: signal.Signals, timeout_s: float) -> bool:
+        """Send ``how``; whether the process is gone within ``timeout_s``."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, how)
+        deadline = time.monotonic() + timeout_s
+        while not self.exited():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True

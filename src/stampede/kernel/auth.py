@@ -108,11 +108,25 @@ class TokenVerifier:
             jwks = await self._fetch()
         except Exception as exc:
             raise Unauthorized("signing keys are unavailable", slug="invalid-token") from exc
-        self._keys = {
-            k["kid"]: RSAAlgorithm.from_jwk(k)
-            for k in jwks.get("keys", [])
-            if k.get("kty") == "RSA" and "kid" in k
-        }
+        self._keys = _public_keys(jwks)
+
+    async def warm(self) -> bool:
+        """Fetch the keys before the first request needs them (a restarted service would
+        otherwise make its first caller wait for identity); False when it could not."""
+        try:
+            jwks = await self._fetch()
+        except Exception:
+            return False
+        self._keys, self._fetched_at = _public_keys(jwks), time.monotonic()
+        return True
+
+
+def _public_keys(jwks: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k["kid"]: RSAAlgorithm.from_jwk(k)
+        for k in jwks.get("keys", [])
+        if k.get("kty") == "RSA" and "kid" in k
+    }
 
 
 def bearer(request: Request) -> str | None:

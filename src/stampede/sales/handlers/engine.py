@@ -10,13 +10,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from stampede.kernel.module import Runtime
+from stampede.sales.domain.holds import Hold
 from stampede.sales.domain.inventory import Inventory
 from stampede.sales.handlers.ledger import Ledger
-from stampede.sales.store import Sale, SalesUoW, open_inventory
+from stampede.sales.store import Sale, SalesUoW, open_inventory, to_ms
 
 KEY = "sales.engine"
+GHOST_GRACE = timedelta(seconds=10)  # an unrecorded inventory hold older than this is a ghost
 
 
 @dataclass
@@ -30,6 +33,13 @@ class Engine:
     @property
     def admission_ttl_ms(self) -> int:
         return self.runtime.settings.admission_ttl_s * 1000
+
+    def old_enough_for_ghost(self, hold: Hold) -> bool:
+        """Whether an inventory hold the record lacks is a ghost (its process died before
+        recording it): placed more than :data:`GHOST_GRACE` ago, far longer than recording
+        takes."""
+        placed_ms = hold.expires_ms - self.runtime.settings.hold_ttl_s * 1000
+        return placed_ms < to_ms(self.runtime.now() - GHOST_GRACE)
 
     async def refresh(self) -> None:
         """Reload every sale's rules from the durable record."""

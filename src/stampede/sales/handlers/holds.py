@@ -5,7 +5,8 @@ expiry), then one atomic inventory step decides, then the grant is recorded dura
 201. If the record refuses the grant (the inventory was out of step) or cannot be written, the
 inventory gives the goods back and the buyer hears 409 or 503 — never a 201 for a hold that is
 not recorded. A replayed Idempotency-Key answers the first hold once it is recorded, and 409
-while the first request is still being recorded.
+while the first request is still being recorded; if the first request's process died before
+recording it (a ghost), the ghost is given back and the request is decided afresh.
 """
 
 from __future__ import annotations
@@ -97,15 +98,27 @@ def _hold(runtime: Runtime, ask: Ask, user: Principal, ticket: str | None) -> Ho
     return HoldRequest(hold, to_ms(now), ask.shop_id)
 
 
-async def place_hold(runtime: Runtime, user: Principal, ask: Ask) -> tuple[Hold, bool]:
+async def place_hold(
+    runtime: Runtime, user: Principal, ask: Ask, *, retried: bool = False
+) -> tuple[Hold, bool]:
     """The hold and whether it is a replay; raises the refusal as a problem otherwise."""
     request = _hold(runtime, ask, user, _ticket(runtime, ask, user))
-    result = await engine(runtime).inventory.hold(request)
+    live = engine(runtime)
+    result = await live.inventory.hold(request)
     if result.verdict is Verdict.GRANTED:
         return await _record(runtime, result), False
-    if result.verdict is Verdict.REPLAYED and result.hold is not None:
-        return await _replay(runtime, result.hold), True
-    raise _REFUSALS[result.verdict]
+    if result.verdict is not Verdict.REPLAYED or result.hold is None:
+        raise _REFUSALS[result.verdict]
+    first = result.hold
+    recorded = await _recorded(runtime, first)
+    if recorded is not None:
+        return recorded, True
+    if retried or not live.old_enough_for_ghost(first):
+        raise Conflict(
+            "the first request with this Idempotency-Key is still in progress", slug="in-flight"
+        )
+    await live.inventory.release(first.listing_id, first.hold_id)  # its process died
+    return await place_hold(runtime, user, ask, retried=True)
 
 
 async def _record(runtime: Runtime, result: HoldResult) -> Hold:
@@ -123,14 +136,10 @@ async def _record(runtime: Runtime, result: HoldResult) -> Hold:
     return hold
 
 
-async def _replay(runtime: Runtime, first: Hold) -> Hold:
+async def _recorded(runtime: Runtime, first: Hold) -> Hold | None:
     async with SalesUoW(runtime) as uow:
         found = await uow.records.get(first.hold_id)
-    if found is None:
-        raise Conflict(
-            "the first request with this Idempotency-Key is still in progress", slug="in-flight"
-        )
-    return found[0]
+    return None if found is None else found[0]
 
 
 async def read_hold(runtime: Runtime, user: Principal, hold_id: str) -> tuple[Hold, str, str]:

@@ -6,29 +6,31 @@ inventory's token bucket makes several processes together admit at that rate). E
 record ends each once and emits HoldExpired), ends holds the record has overdue although the
 inventory lost them, and re-seeds the inventory from the record when its data was lost
 (``seeded()`` is False: a new process for the embedded store, a flushed or restarted Redis).
+Every :data:`GHOST_EVERY` sweeps it gives back ghosts (see :func:`reclaim_ghosts`).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from prometheus_client import Counter, Gauge
 
 from stampede.kernel.module import Runtime
-from stampede.sales.domain.holds import Hold
 from stampede.sales.handlers.engine import Engine, engine
 from stampede.sales.handlers.queue import admission_rate
 from stampede.sales.store import SalesUoW, to_ms
 
 TICK_S = 0.1
 SWEEP_S = 1.0
-GHOST_GRACE = timedelta(seconds=30)  # an unrecorded inventory hold older than this is a ghost
+GHOST_EVERY = 5  # sweeps between ghost hunts
+EVER = datetime(1970, 1, 1, tzinfo=UTC)
 QUEUE_LENGTH = Gauge("stampede_sales_queue_length", "Buyers waiting", ["listing"])
 ADMITTED = Counter("stampede_sales_admitted_total", "Buyers admitted from waiting rooms")
 ENDED = Counter("stampede_sales_holds_ended_total", "Holds ended", ["how"])
+GHOSTS = Counter("stampede_sales_ghosts_reclaimed_total", "Unrecorded inventory holds given back")
 log = structlog.get_logger()
 
 
@@ -42,6 +44,8 @@ async def run_upkeep(runtime: Runtime) -> None:
         count += 1
         if count % ticks == 0:
             await _guarded(sweep(live), "sweep")
+        if count % (ticks * GHOST_EVERY) == 0:
+            await _guarded(reclaim_ghosts(live), "ghosts")
         await asyncio.sleep(TICK_S)
 
 
@@ -89,25 +93,48 @@ async def _end_overdue(live: Engine) -> None:
 
 
 async def reconcile(live: Engine) -> None:
-    """Seed every sale from the record when the inventory lost its data; otherwise give back
-    ghosts (granted by a process that died before recording them) and re-seed a sale whose
-    recorded holds the inventory lacks."""
+    """Make the inventory agree with the record: seed every sale when the inventory lost its
+    data, else each sale missing a recorded live hold; then give back ghosts."""
     seeded = await live.inventory.seeded()
     async with SalesUoW(live.runtime) as uow:
+        recorded = await uow.records.live_ids(live.runtime.now())
         for sale in await uow.records.sales(live.admission_ttl_ms):
+            listing_id = sale.rules.listing_id
+            if seeded and await _covers(live, listing_id, recorded.get(listing_id, set())):
+                continue
             snapshot = await uow.records.snapshot(sale)
-            if not seeded or not await _agrees(live, sale.rules.listing_id, snapshot.holds):
-                await live.inventory.seed(snapshot)
-                log.info("sales.seeded", listing=sale.rules.listing_id, holds=len(snapshot.holds))
+            await live.inventory.seed(snapshot)
+            log.info("sales.seeded", listing=listing_id, holds=len(snapshot.holds))
     await live.inventory.mark_seeded()
+    await reclaim_ghosts(live)
 
 
-async def _agrees(live: Engine, listing_id: str, recorded: tuple[Hold, ...]) -> bool:
-    held = {hold.hold_id: hold for hold in await live.inventory.live_holds(listing_id)}
-    if any(hold.hold_id not in held for hold in recorded):
-        return False
-    cutoff = to_ms(live.runtime.now() - GHOST_GRACE) + live.runtime.settings.hold_ttl_s * 1000
-    known = {hold.hold_id for hold in recorded}
-    for ghost in (h for h in held.values() if h.hold_id not in known and h.expires_ms < cutoff):
-        await live.inventory.release(listing_id, ghost.hold_id)
-    return True
+async def _covers(live: Engine, listing_id: str, recorded: set[str]) -> bool:
+    held = {hold.hold_id for hold in await live.inventory.live_holds(listing_id)}
+    return recorded <= held
+
+
+async def reclaim_ghosts(live: Engine) -> None:
+    """Give back inventory holds that the record does not have as live — a process died
+    between the grant and the record, or between ending a hold and freeing it — and re-seed a
+    sale whose inventory lacks a recorded live hold that is not yet due. (Releasing a grant
+    whose record was merely slow is safe: the database still refuses what would oversell.)"""
+    async with SalesUoW(live.runtime) as uow:
+        recorded = await uow.records.live_ids(EVER)
+        not_due = await uow.records.live_ids(live.runtime.now() + timedelta(seconds=SWEEP_S))
+    for listing_id in list(live.sales):
+        held = await live.inventory.live_holds(listing_id)
+        known = recorded.get(listing_id, set())
+        for ghost in (h for h in held if h.hold_id not in known and live.old_enough_for_ghost(h)):
+            if await live.inventory.release(listing_id, ghost.hold_id) is not None:
+                GHOSTS.inc()
+        if not not_due.get(listing_id, set()) <= {hold.hold_id for hold in held}:
+            await _reseed(live, listing_id)
+
+
+async def _reseed(live: Engine, listing_id: str) -> None:
+    async with SalesUoW(live.runtime) as uow:
+        sale = await uow.records.sale(listing_id, live.admission_ttl_ms)
+        if sale is not None:
+            await live.inventory.seed(await uow.records.snapshot(sale))
+            log.info("sales.reseeded", listing=listing_id)

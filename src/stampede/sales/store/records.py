@@ -154,6 +154,16 @@ class Records(Repository):
             used_tickets=frozenset(t for t in tickets.scalars() if t),
         )
 
+    async def live_ids(self, due_after: datetime) -> dict[str, set[str]]:
+        """The ids of live holds that expire after ``due_after``, by sale."""
+        query = sa.select(holds.c.listing_id, holds.c.hold_id).where(
+            (holds.c.state == "live") & (holds.c.expires_at > due_after)
+        )
+        found: dict[str, set[str]] = {}
+        for row in await self.session.execute(query):
+            found.setdefault(row.listing_id, set()).add(row.hold_id)
+        return found
+
     async def live(self, listing_id: str) -> list[Hold]:
         query = sa.select(holds).where(
             (holds.c.listing_id == listing_id) & (holds.c.state == "live")
