@@ -24,3 +24,6 @@ async def test_a_deal_sells_its_stock_and_no_more(
     assert sold_out.status_code == 409 and sold_out.json()["type"].endswith("sold-out")
     read = await api.get(f"{SALES}/holds/{granted.json()['hold_id']}", headers=first.auth)
     assert read.status_code == 200 and read.json()["quantity"] == 2
+    metrics = (await api.get("/metrics")).text
+    assert 'stampede_sales_hold_attempts_total{verdict="sold_out"}' in metrics
+    assert 'stampede_sales_hold_attempts_total{verdict="over_limit"}' in metrics

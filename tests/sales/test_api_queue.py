@@ -121,3 +121,18 @@ async def test_a_deal_without_waiting_room_has_no_queue(
     (owner,) = await buyers(api, 1)
     reply = await api.post(f"{SALES}/{listing_id}/queue", headers=owner.auth)
     assert reply.status_code == 409 and reply.json()["type"].endswith("no-waiting-room")
+
+
+async def test_the_event_stream_tells_an_admitted_buyer_their_token(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    clock = share_clock(platform, OPEN)
+    listing_id = await new_deal(api, platform, waiting_room=True)
+    (owner,) = await buyers(api, 1)
+    ticket = (await _enter(api, owner, listing_id))["ticket"]
+    await _admit_everyone(platform, clock)
+    reply = await api.get(f"{SALES}/queue/{ticket}/events", headers=owner.auth)
+    assert reply.headers["content-type"].startswith("text/event-stream")
+    event, data = reply.text.strip().split("\n")[:2]
+    assert event == "event: place" and '"admitted": true' in data
+    assert (await api.get(f"{SALES}/queue/{ticket}/events", headers=owner.auth)).status_code == 200

@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from prometheus_client import Counter
+
 from stampede.kernel.auth import Principal
 from stampede.kernel.errors import (
     Conflict,
@@ -58,6 +60,12 @@ _REFUSALS: dict[Verdict, StampedeError] = {
     Verdict.CLOSED: Conflict("this sale is not open", slug="sale-closed"),
     Verdict.UNKNOWN: NotFound("no such sale, seat or unit on sale", slug="not-on-sale"),
 }
+
+
+HOLD_ATTEMPTS = Counter(
+    "stampede_sales_hold_attempts", "Hold attempts by what the inventory answered", ["verdict"]
+)
+_ATTEMPTS = {verdict: HOLD_ATTEMPTS.labels(verdict.value) for verdict in Verdict}
 
 
 def sale_kind(runtime: Runtime, listing_id: str) -> Kind | None:
@@ -105,6 +113,7 @@ async def place_hold(
     request = _hold(runtime, ask, user, _ticket(runtime, ask, user))
     live = engine(runtime)
     result = await live.inventory.hold(request)
+    _ATTEMPTS[result.verdict].inc()
     if result.verdict is Verdict.GRANTED:
         return await _record(runtime, result), False
     if result.verdict is not Verdict.REPLAYED or result.hold is None:
