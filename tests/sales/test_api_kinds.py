@@ -144,3 +144,15 @@ async def test_outside_the_window_nothing_is_held(
     clock.advance(hours=2)
     closed = await hold(api, buyer, {"listing_id": listing_id})
     assert closed.status_code == 409 and closed.json()["type"].endswith("sale-closed")
+
+
+async def test_one_idempotency_key_in_two_sales_makes_two_holds(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    share_clock(platform, OPEN)
+    first, second = [await new_deal(api, platform, stock=5) for _ in range(2)]
+    (buyer,) = await buyers(api, 1)
+    a = await hold(api, buyer, {"listing_id": first}, key="same-key")
+    b = await hold(api, buyer, {"listing_id": second}, key="same-key")
+    assert (a.status_code, b.status_code) == (201, 201), b.text
+    assert a.json()["hold_id"] != b.json()["hold_id"]

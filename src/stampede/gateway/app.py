@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from stampede.gateway import edge
 from stampede.gateway.proxy import forward
 from stampede.kernel.errors import NotFound, StampedeError, Unavailable
+from stampede.kernel.heap import settle_heap
 from stampede.kernel.observe import Observe
 from stampede.kernel.service import runtime_checks
 from stampede.kernel.web import Check, install_health, install_problem_handlers, problem_response
@@ -131,6 +132,7 @@ def _lifespan(platform: Platform) -> Any:
         await platform.start()
         lines = await platform.seed_demo() if platform.settings.load_demo else []
         _announce(platform, lines)
+        settle_heap()
         yield
         await platform.stop()
 

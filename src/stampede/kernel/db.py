@@ -141,5 +141,5 @@ class Repository:
             message = str(exc.orig)
             for column, error in conflicts.items():
                 if column in message:
-                    raise error from exc
+                    raise error.fresh() from exc
             raise

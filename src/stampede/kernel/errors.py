@@ -15,6 +15,8 @@ ConfigurationError — a setting is wrong or names something unreachable; the CL
 
 from __future__ import annotations
 
+from typing import Self
+
 PROBLEM_BASE = "https://stampede.dev/problems/"
 
 
@@ -30,6 +32,14 @@ class StampedeError(Exception):
         self.detail = detail or self.title
         self.slug = slug or self.slug
         self.extra = extra
+
+    def fresh(self) -> Self:
+        """A new error like this one, for raising a shared template: raising one instance again
+        and again chains every raise's frames onto its traceback and keeps them alive."""
+        copy = type(self).__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        Exception.__init__(copy, *self.args)
+        return copy
 
     def problem(self, instance: str = "") -> dict[str, object]:
         body: dict[str, object] = {

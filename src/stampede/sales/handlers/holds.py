@@ -49,17 +49,22 @@ class Ask:
     idempotency_key: str | None = None
 
 
-_REFUSALS: dict[Verdict, StampedeError] = {
-    Verdict.SOLD_OUT: Conflict("not enough stock left", slug="sold-out"),
-    Verdict.TAKEN: Conflict("a seat, the unit or a day is already held", slug="taken"),
-    Verdict.OVER_LIMIT: TooManyRequests(
-        "this would pass your limit for the sale", slug="over-limit"
-    ),
-    Verdict.NOT_ADMITTED: Forbidden("you have not been admitted to this sale", slug="not-admitted"),
-    Verdict.TOKEN_USED: Forbidden("this admission was already used", slug="admission-used"),
-    Verdict.CLOSED: Conflict("this sale is not open", slug="sale-closed"),
-    Verdict.UNKNOWN: NotFound("no such sale, seat or unit on sale", slug="not-on-sale"),
+_REFUSALS: dict[Verdict, tuple[type[StampedeError], str, str]] = {
+    Verdict.SOLD_OUT: (Conflict, "not enough stock left", "sold-out"),
+    Verdict.TAKEN: (Conflict, "a seat, the unit or a day is already held", "taken"),
+    Verdict.OVER_LIMIT: (TooManyRequests, "this would pass your limit for the sale", "over-limit"),
+    Verdict.NOT_ADMITTED: (Forbidden, "you have not been admitted to this sale", "not-admitted"),
+    Verdict.TOKEN_USED: (Forbidden, "this admission was already used", "admission-used"),
+    Verdict.CLOSED: (Conflict, "this sale is not open", "sale-closed"),
+    Verdict.UNKNOWN: (NotFound, "no such sale, seat or unit on sale", "not-on-sale"),
 }
+
+
+def refusal(verdict: Verdict) -> StampedeError:
+    """A new error for each refusal: raising one shared instance again and again would chain
+    every request's frames onto its traceback and keep them alive."""
+    kind, detail, slug = _REFUSALS[verdict]
+    return kind(detail, slug=slug)
 
 
 HOLD_ATTEMPTS = Counter(
@@ -117,7 +122,7 @@ async def place_hold(
     if result.verdict is Verdict.GRANTED:
         return await _record(runtime, result), False
     if result.verdict is not Verdict.REPLAYED or result.hold is None:
-        raise _REFUSALS[result.verdict]
+        raise refusal(result.verdict)
     first = result.hold
     recorded = await _recorded(runtime, first)
     if recorded is not None:

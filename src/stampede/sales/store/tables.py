@@ -2,7 +2,8 @@
 the fast inventory: a seat, a unit or a car-day is claimed by at most one live hold (primary
 keys of the claim tables), a sale's taken stock never passes its stock and a user's pieces
 never pass the limit (conditional updates checked row by row), one live hold per user and
-Idempotency-Key, one hold per admission ticket."""
+Idempotency-Key in a sale (keys are scoped per user and sale, as the inventory keeps them),
+one hold per admission ticket."""
 
 from __future__ import annotations
 
@@ -76,6 +77,7 @@ holds = sa.Table(
     sa.Index(
         "uq_holds_live_key",
         "user_id",
+        "listing_id",
         "idempotency_key",
         unique=True,
         sqlite_where=sa.text("state = 'live' AND idempotency_key IS NOT NULL"),
