@@ -1,13 +1,13 @@
 """The platform under test, started as real processes, and everything it leaves behind.
 
 * ``embedded``: ``stampede up`` in a temporary data dir (SQLite files, memory bus, memory
-  store), one process pinned to the server core.
+  store), one process, on the server core during the rounds.
 * ``distributed``: ``stampede serve <context>`` per context on PostgreSQL, RabbitMQ and Redis,
   with a unique ``BUS_NAMESPACE`` (RabbitMQ names and the sales' Redis keys) and fresh
-  databases ``bench_<id>_<context>``. Sales and the gateway are pinned to the server core,
-  identity and catalog (idle while measuring) to the load core. Demo data is loaded from the
-  bench process before the services start, as ``stampede up --distributed`` does. At the end
-  the databases are dropped, the RabbitMQ queues and exchanges and the Redis keys deleted.
+  databases ``bench_<id>_<context>``. For the rounds, sales and the gateway are pinned to
+  the server core, identity and catalog (idle while measuring) to the load core. Demo data is
+  loaded from the bench process before the services start, as ``stampede up --distributed``
+  does. At the end the databases are dropped, the RabbitMQ names and the Redis keys deleted.
 
 PostgreSQL, RabbitMQ and Redis are the machine's own services and are not pinned.
 """

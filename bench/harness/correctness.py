@@ -5,8 +5,8 @@ Every buyer (a distinct account) first passes the waiting room when the sale has
 (interval: a quarter of the estimated wait, 0.2–2 s), then fires five hold attempts at once
 with the admission token:
 
-1. ``Idempotency-Key: <user>-a``   2. the same key again (must answer the same hold)
-3. ``Idempotency-Key: <user>-b``   4.–5. no key
+1. ``Idempotency-Key: <sale>-<user>-a``   2. the same key again (must answer the same hold)
+3. ``Idempotency-Key: <sale>-<user>-b``   4.–5. no key
 
 so four attempts in five are repeats by the same buyer, one in five with the same key, all
 racing each other. With the per-user limit 1 a buyer may end with at most one hold. Without a
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from harness.buyers import Buyer
 from harness.client import Pool, Reply
 
-ATTEMPTS = (("a", True), ("a", True), ("b", True), (None, True), (None, True))
+ATTEMPTS = ("a", "a", "b", None, None)  # Idempotency-Key suffix of each attempt (None: no key)
 
 
 @dataclass
@@ -48,6 +48,23 @@ class Outcome:
     not_admitted: int = 0
     skipped: int = 0  # buyers not started before the deadline
     seconds: float = 0.0
+    started: float = 0.0  # monotonic clock at the start
+    grants_at: list[float] = field(default_factory=list)  # when each new hold was answered
+    admitted_at: list[float] = field(default_factory=list)  # when each buyer saw admission
+
+    def timeline(self) -> str:
+        """When the last buyer was admitted and how fast the stock went, from the run start."""
+        parts = []
+        if self.admitted_at:
+            parts.append(f"last buyer admitted at {max(self.admitted_at) - self.started:.1f} s")
+        if len(self.grants_at) > 1:
+            first, last = min(self.grants_at), max(self.grants_at)
+            rate = (len(self.grants_at) - 1) / (last - first) if last > first else 0.0
+            parts.append(
+                f"first hold at {first - self.started:.1f} s, last at {last - self.started:.1f} s "
+                f"({rate:,.0f} grants/s)"
+            )
+        return "; ".join(parts)
 
     @property
     def five_xx(self) -> int:
@@ -86,9 +103,9 @@ async def run_sale(
                 return
             await _attempts(pool, buyer, listing_id, admission, outcome)
 
-    started = time.perf_counter()
+    outcome.started = time.monotonic()
     await asyncio.gather(*(one(b) for b in buyers))
-    outcome.seconds = time.perf_counter() - started
+    outcome.seconds = time.monotonic() - outcome.started
     return outcome
 
 
@@ -113,29 +130,36 @@ async def admitted(pool: Pool, buyer: Buyer, listing_id: str, outcome: Outcome) 
             _problem(reply, outcome)
             return None
     token = place.get("admission_token")
-    return str(token) if place["admitted"] and token else None
+    if place["admitted"] and token:
+        outcome.admitted_at.append(time.monotonic())
+        return str(token)
+    return None
 
 
 async def _attempts(
     pool: Pool, buyer: Buyer, listing_id: str, admission: str | None, outcome: Outcome
 ) -> None:
-    async def attempt(key: str | None) -> Reply:
+    async def attempt(key: str | None) -> tuple[Reply, float]:
         body: dict[str, object] = {"listing_id": listing_id, "quantity": 1}
         if admission is not None:
             body["admission_token"] = admission
-        headers = {"Idempotency-Key": f"{buyer.user_id}-{key}"} if key else {}
-        return await pool.request(
+        headers = {"Idempotency-Key": f"{listing_id[:8]}-{buyer.user_id}-{key}"} if key else {}
+        reply = await pool.request(
             "POST", "/api/sales/holds", token=buyer.token, body=body, headers=headers
         )
+        return reply, time.monotonic()
 
-    replies = await asyncio.gather(*(attempt(key) for key, _ in ATTEMPTS))
+    answered = await asyncio.gather(*(attempt(key) for key in ATTEMPTS))
+    replies = [reply for reply, _ in answered]
     outcome.attempts += len(replies)
     outcome.repeats += len(replies) - 1
     outcome.same_key_repeats += 1
-    for reply in replies:
+    for reply, at in answered:
         outcome.statuses[reply.status] += 1
         if reply.status == 201:
             hold = reply.json()
+            if hold["hold_id"] not in outcome.granted:
+                outcome.grants_at.append(at)
             outcome.granted[hold["hold_id"]] = buyer.user_id
             outcome.holds_of[buyer.user_id].add(hold["hold_id"])
             outcome.replayed += reply.headers.get("idempotent-replayed") == "true"

@@ -9,7 +9,7 @@ statuses, so the generator costs the same per request for baselines and endpoint
 Latency at a given rate (wrk2 is not packaged for Debian, so it is not used): wrk with the
 script's ``delay()`` hook — each connection waits an exponentially distributed time before
 each request, so 64 connections together send a roughly Poisson stream. The mean delay is
-calibrated on the warm-up run (achieved rate there → the response time to subtract), and the
+calibrated on the warm-up (two runs: achieved rate → the response time to subtract), and the
 rate actually reached is reported beside the latency. wrk measures latency from the moment the
 request is written, so the figure is response time at that offered load.
 """
@@ -54,6 +54,13 @@ class Result:
     socket_errors: int
     cpu: list[float] = field(default_factory=list)  # busy share of each core, 0..1
     server_cores: float = 0.0  # CPU the server processes themselves used, in cores
+    interrupts: list[float] = field(default_factory=list)  # irq + softirq share of each core
+    stolen: list[float] = field(default_factory=list)  # hypervisor steal share of each core
+
+    @property
+    def others_on_server_core(self) -> float:
+        """CPU 0 busy with neither the server processes nor interrupts: other processes."""
+        return max(0.0, self.cpu[0] - self.interrupts[0] - self.server_cores)
 
     def share(self, *codes: int) -> float:
         total = sum(self.statuses.values()) or 1
@@ -74,24 +81,34 @@ def write_requests(path: Path, requests: Iterable[Request]) -> Path:
     return path
 
 
-def cpu_times() -> dict[str, tuple[int, int]]:
-    """Per core: (busy jiffies, total jiffies) since boot."""
-    times: dict[str, tuple[int, int]] = {}
+Jiffies = dict[str, tuple[int, ...]]
+
+
+def cpu_times() -> Jiffies:
+    """Per core, jiffies since boot: (busy, total, interrupts, stolen). Busy = user + nice +
+    system + irq + softirq; interrupts = irq + softirq (loopback TCP is mostly softirq);
+    stolen = time the hypervisor gave to other guests (not busy, not idle)."""
+    times: Jiffies = {}
     for line in Path("/proc/stat").read_text().splitlines():
         name, *values = line.split()
         if name.startswith("cpu") and name != "cpu":
-            numbers = [int(v) for v in values[:8]]
-            idle = numbers[3] + numbers[4]  # idle + iowait
-            times[name] = (sum(numbers) - idle, sum(numbers))
+            n = [int(v) for v in values[:8]] + [0] * max(0, 8 - len(values))
+            interrupts = n[5] + n[6]
+            times[name] = (n[0] + n[1] + n[2] + interrupts, sum(n[:8]), interrupts, n[7])
     return times
 
 
-def busy(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[float]:
-    shares = []
+def shares(before: Jiffies, after: Jiffies, field: int = 0) -> list[float]:
+    """Per core, the share of elapsed jiffies spent on ``field`` (0 busy, 2 irq, 3 stolen)."""
+    out = []
     for name in sorted(before, key=lambda n: int(n[3:])):
-        used, total = (after[name][0] - before[name][0]), (after[name][1] - before[name][1])
-        shares.append(used / total if total else 0.0)
-    return shares
+        total = after[name][1] - before[name][1]
+        out.append((after[name][field] - before[name][field]) / total if total else 0.0)
+    return out
+
+
+def busy(before: Jiffies, after: Jiffies) -> list[float]:
+    return shares(before, after, 0)
 
 
 def process_ticks(pids: Iterable[int]) -> int:
@@ -117,7 +134,7 @@ def wrk(
             require_wrk(),
             "-t1",
             f"-c{CONNECTIONS}",
-            f"-d{seconds:g}s",
+            f"-d{max(1, round(seconds))}s",
             "--timeout",
             "5s",
             "-s",
@@ -146,6 +163,8 @@ def wrk(
         statuses={int(k): v for k, v in raw["statuses"].items()},
         socket_errors=raw["connect"] + raw["read"] + raw["write"] + raw["timeout"],
         cpu=busy(before, after),
+        interrupts=shares(before, after, 2),
+        stolen=shares(before, after, 3),
         server_cores=used / os.sysconf("SC_CLK_TCK") / wall,
     )
 
@@ -166,9 +185,13 @@ def at_rate(
     measure_s: float,
     pids: tuple[int, ...] = (),
 ) -> Result:
-    """The latency when ``rate`` requests/s are offered (see the module docstring)."""
+    """The latency when ``rate`` requests/s are offered (see the module docstring). The
+    warm-up is two calibration runs of half its length each (at least a second: wrk counts
+    whole seconds)."""
     period_ms = CONNECTIONS / rate * 1000  # per connection: think time + response time
-    trial = wrk(url, requests, warm_s, mean_delay_ms=period_ms)
-    response_ms = max(0.0, CONNECTIONS / max(trial.rps, 1.0) * 1000 - period_ms)
-    delay_ms = max(0.05, period_ms - response_ms)
+    delay_ms = period_ms
+    for _ in range(2):
+        trial = wrk(url, requests, warm_s / 2, mean_delay_ms=delay_ms)
+        response_ms = max(0.0, CONNECTIONS / max(trial.rps, 1.0) * 1000 - delay_ms)
+        delay_ms = max(0.05, period_ms - response_ms)
     return wrk(url, requests, measure_s, mean_delay_ms=delay_ms, pids=pids)

@@ -1,4 +1,4 @@
-"""Child processes of the bench: started pinned with ``taskset``, all stopped at the end.
+"""Child processes of the bench: pinned with ``taskset`` for the rounds, all stopped at the end.
 
 Every process is started in its own session (so a Ctrl-C in the terminal reaches only the
 bench, which then stops its children in order) and registered; :func:`stop_all` ends exactly
@@ -37,10 +37,12 @@ def pinned(cpu: str, argv: list[str]) -> list[str]:
 
 
 class Child:
-    """One started process with its log file."""
+    """One started process with its log file, and the core it belongs on while measuring."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], log: Path) -> None:
-        self.name, self.argv, self.env, self.log = name, argv, env, log
+    def __init__(
+        self, name: str, argv: list[str], env: dict[str, str], log: Path, cpu: str
+    ) -> None:
+        self.name, self.argv, self.env, self.log, self.cpu = name, argv, env, log, cpu
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Child:
@@ -85,6 +87,22 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)  # the child leads its own session: its group id is its pid
 
 
+def pin_all() -> list[str]:
+    """Move every started process (all its threads) to its core; one line per process.
+
+    The platform starts unpinned, so the correctness runs may use both cores; the wrk rounds
+    run in the pinned layout."""
+    if not shutil.which("taskset"):
+        return ["taskset is missing: nothing pinned"]
+    lines = []
+    for child in _started:
+        if child.alive():
+            argv = ["taskset", "-a", "-p", "-c", child.cpu, str(child.pid)]
+            subprocess.run(argv, check=True, capture_output=True)
+            lines.append(f"{child.name} (pid {child.pid}) → CPU {child.cpu}")
+    return lines
+
+
 def own_pids() -> set[int]:
     """The processes this bench started and still runs."""
     return {child.pid for child in _started if child.alive()}
@@ -96,8 +114,15 @@ def stop_all() -> None:
         _started.pop().stop()
 
 
-def exit_on_sigterm() -> None:
-    """Turn SIGTERM into SystemExit so ``finally`` blocks stop the children."""
+def exit_on_signals() -> None:
+    """Ctrl-C raises KeyboardInterrupt and SIGTERM SystemExit wherever the bench is, so the
+    ``finally`` blocks stop the children. (A handler of our own also keeps ``asyncio.run``
+    from turning the first Ctrl-C into a cancellation that library code might swallow.)"""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
@@ -135,9 +160,9 @@ def uvicorn_baseline(app: str, port: int, log: Path, env: dict[str, str]) -> Chi
         "--lifespan",
         "on",
     ]
-    return Child(app, pinned(SERVER_CPU, argv), env, log).start()
+    return Child(app, argv, env, log, SERVER_CPU).start()
 
 
 def stampede(name: str, args: list[str], env: dict[str, str], log: Path, cpu: str) -> Child:
-    """``python -m stampede ARGS`` pinned to ``cpu``."""
-    return Child(name, pinned(cpu, [PYTHON, "-m", "stampede", *args]), env, log).start()
+    """``python -m stampede ARGS``, to be pinned to ``cpu`` by :func:`pin_all`."""
+    return Child(name, [PYTHON, "-m", "stampede", *args], env, log, cpu).start()

@@ -59,10 +59,13 @@ def run(
 
 
 def progress(number: int, name: str, r: load.Result) -> str:
-    statuses = " ".join(f"{s}×{n}" for s, n in sorted(r.statuses.items()))
+    """One measurement on one line: rate, count, latency, CPU per core (interrupts), statuses."""
+    statuses = " ".join(f"{s}×{n:,}" for s, n in sorted(r.statuses.items()))
     cpu = "/".join(f"{c * 100:.0f}" for c in r.cpu)
+    irq = "/".join(f"{c * 100:.0f}" for c in r.interrupts)
+    errors = f"  socket errors {r.socket_errors}" if r.socket_errors else ""
     return (
-        f"  round {number + 1} {name:<22s} {r.rps:9,.0f} req/s  p50 {r.p50_ms:6.2f} ms  "
-        f"p99 {r.p99_ms:7.2f} ms  cpu% {cpu}  server {r.server_cores * 100:.0f}%  {statuses}"
-        + (f"  socket errors {r.socket_errors}" if r.socket_errors else "")
+        f"  round {number + 1} {name:<10s} {r.rps:8,.0f} req/s n={r.requests:<8,d} "
+        f"p50 {r.p50_ms:6.2f} p99 {r.p99_ms:7.2f} ms  cpu% {cpu} (irq {irq}) "
+        f"server {r.server_cores * 100:3.0f}%  {statuses}{errors}"
     )

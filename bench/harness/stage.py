@@ -55,11 +55,25 @@ def pool_for(url: str, size: int = 64) -> client.Pool:
     return client.Pool(parts.hostname or "127.0.0.1", parts.port or 80, size)
 
 
+@dataclass
+class Pools:
+    """``api``: the public entry (log-ins, the catalog, sale setup); ``sales``: where buyers
+    go — the same process when embedded, the sales service itself when distributed (as an
+    ingress would call it; the Python gateway's own cost is measured by wrk separately)."""
+
+    api: client.Pool
+    sales: client.Pool
+
+    async def close(self) -> None:
+        await self.api.close()
+        await self.sales.close()
+
+
 async def stage(cluster: Cluster, plan: Plan, hello_port: int, work: Path) -> Staged:
-    pool = pool_for(cluster.url)
+    pools = Pools(pool_for(cluster.url), pool_for(cluster.sales_url))
     try:
         tokens = {
-            role: await sale.login(pool, email)
+            role: await sale.login(pools.api, email)
             for role, email in (
                 ("business", "shop1@stampede.local"),
                 ("admin", "admin@stampede.local"),
@@ -71,20 +85,19 @@ async def stage(cluster: Cluster, plan: Plan, hello_port: int, work: Path) -> St
         started = time.monotonic()
         for stock, room in ((plan.small_stock, True), (plan.large_stock, False)):
             if stock:
-                staged.runs.append(
-                    await _run(pool, cluster, tokens, made.buyers, stock, room, plan.budget_s)
-                )
+                run = await _run(pools, cluster, tokens, made.buyers, stock, room, plan.budget_s)
+                staged.runs.append(run)
         staged.seconds["correctness"] = time.monotonic() - started
         started = time.monotonic()
-        staged.files = await _rounds_files(pool, cluster, tokens, made.buyers, plan, work)
+        staged.files = await _rounds_files(pools, cluster, tokens, made.buyers, plan, work)
         staged.seconds["sales for rounds"] = time.monotonic() - started
         return staged
     finally:
-        await pool.close()
+        await pools.close()
 
 
 async def _run(
-    pool: client.Pool,
+    pools: Pools,
     cluster: Cluster,
     tokens: dict[str, str],
     everyone: list[buyers.Buyer],
@@ -95,7 +108,7 @@ async def _run(
     """One correctness run: 20×S buyers (capped by those made), five attempts each."""
     crowd = everyone[: min(20 * stock, len(everyone) - 2)]
     listing_id = await sale.new_sale(
-        pool,
+        pools.api,
         tokens,
         stock=stock,
         waiting_room=waiting_room,
@@ -105,7 +118,7 @@ async def _run(
     label = f"S={stock} " + ("waiting room" if waiting_room else "direct (no room)")
     parallel = len(crowd) if waiting_room else 512
     outcome = await correctness.run_sale(
-        pool,
+        pools.sales,
         crowd,
         listing_id,
         stock=stock,
@@ -118,13 +131,13 @@ async def _run(
     owners = {b.user_id: b for b in crowd}
     db_url = cluster.settings.database_url_for("sales")
     verdict = await verify.verify(
-        outcome, pool, owners, listing_id, db_url, cluster.redis_prefix, probe
+        outcome, pools.sales, owners, listing_id, db_url, cluster.redis_prefix, probe
     )
     return outcome, verdict
 
 
 async def _rounds_files(
-    pool: client.Pool,
+    pools: Pools,
     cluster: Cluster,
     tokens: dict[str, str],
     crowd: list[buyers.Buyer],
@@ -141,7 +154,7 @@ async def _rounds_files(
         for kind in kinds:
             room = kind == "enter"
             listing_id = await sale.new_sale(
-                pool,
+                pools.api,
                 tokens,
                 stock=plan.holds_stock,
                 waiting_room=room,
@@ -152,7 +165,7 @@ async def _rounds_files(
             files.setdefault(kind, []).append(
                 load.write_requests(path, _requests(kind, listing_id, crowd))
             )
-    files["poll"] = [await _poll_file(pool, tokens, crowd[: plan.poll_tickets], work)]
+    files["poll"] = [await _poll_file(pools, tokens, crowd[: plan.poll_tickets], work)]
     return files
 
 
@@ -164,14 +177,15 @@ def _requests(kind: str, listing_id: str, crowd: list[buyers.Buyer]) -> list[loa
 
 
 async def _poll_file(
-    pool: client.Pool, tokens: dict[str, str], crowd: list[buyers.Buyer], work: Path
+    pools: Pools, tokens: dict[str, str], crowd: list[buyers.Buyer], work: Path
 ) -> Path:
     listing_id = await sale.new_sale(
-        pool, tokens, stock=1, waiting_room=True, title="bench poll", rate_per_s=WAITING_RATE
+        pools.api, tokens, stock=1, waiting_room=True, title="bench poll", rate_per_s=WAITING_RATE
     )
 
     async def enter(buyer: buyers.Buyer) -> load.Request:
-        reply = await pool.request("POST", f"/api/sales/{listing_id}/queue", token=buyer.token)
+        path = f"/api/sales/{listing_id}/queue"
+        reply = await pools.sales.request("POST", path, token=buyer.token)
         if reply.status not in (200, 201):
             raise sale.SetupError(f"entering the poll sale: {reply.status} {reply.body[:200]!r}")
         return load.Request("GET", f"/api/sales/queue/{reply.json()['ticket']}", buyer.token)

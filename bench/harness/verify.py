@@ -14,7 +14,7 @@ Four witnesses, each read independently:
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from sqlalchemy import text
@@ -37,11 +37,27 @@ class Verdict:
     db_matches_answers: bool = False
     inventory: str = ""
     inventory_agrees: bool = False
-    notes: list[str] = field(default_factory=list)
 
     @property
-    def exact(self) -> bool:
-        return self.granted == self.db_live == self.db_pieces and self.oversell == 0
+    def agree(self) -> bool:
+        """Answers, database rows, the ``taken`` counter and the inventory tell one story."""
+        return (
+            self.db_matches_answers
+            and self.inventory_agrees
+            and self.granted == self.db_live == self.db_pieces == self.db_taken
+        )
+
+    def passed(self, outcome: Outcome) -> bool:
+        """Exactly S holds, none oversold or duplicated, no 5xx, all readable, all agreeing."""
+        return (
+            self.granted == outcome.stock
+            and self.oversell == 0
+            and self.db_duplicates == 0
+            and outcome.duplicate_users == 0
+            and outcome.five_xx == 0
+            and self.api_ok == self.granted
+            and self.agree
+        )
 
 
 async def verify(
