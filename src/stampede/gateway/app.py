@@ -89,7 +89,8 @@ def edge_app(platform: Platform) -> ASGIApp:
     install_problem_handlers(app)
     install_health(app, lambda: _checks(platform))
     _install_openapi(app, platform)
-    return Observe(Router(app, platform), service="+".join(platform.roles()))
+    service = "+".join(platform.roles())
+    return Observe(Router(app, platform), service, platform.settings.access_log_sample)
 
 
 def _checks(platform: Platform) -> dict[str, Check]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import random
 import re
 import sys
 import time
@@ -30,6 +31,7 @@ LATENCY = Histogram(
 )
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 OBSERVED = "stampede.observed"
+SLOW_S = 1.0  # a request this slow is always logged
 log = structlog.get_logger()
 
 
@@ -77,8 +79,11 @@ def area_of(path: str) -> str:
 
 
 class Observe:
-    def __init__(self, app: ASGIApp, service: str) -> None:
-        self.app, self.service = app, service
+    """Every request is counted and timed; an access-log line is written for every 5xx, every
+    request slower than :data:`SLOW_S`, and a ``log_sample`` share of the rest (1.0: all)."""
+
+    def __init__(self, app: ASGIApp, service: str, log_sample: float = 1.0) -> None:
+        self.app, self.service, self.log_sample = app, service, log_sample
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get(OBSERVED):
@@ -115,6 +120,8 @@ class Observe:
         area = area_of(scope["path"])
         _counter(self.service, area, scope["method"], status).inc()
         _timer(self.service, area).observe(elapsed)
+        if status < 500 and elapsed < SLOW_S and random.random() >= self.log_sample:
+            return
         log.info(
             "request",
             method=scope["method"],

@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     rate_limit_window_s: int = Field(60, alias="RATE_LIMIT_WINDOW_S", ge=1)
     call_timeout_s: float = Field(5.0, alias="CALL_TIMEOUT_S", gt=0)
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+    access_log_sample: float = Field(1.0, alias="ACCESS_LOG_SAMPLE", ge=0, le=1)
     load_demo: bool = Field(True, alias="STAMPEDE_DEMO")
     hold_ttl_s: int = Field(600, alias="SALES_HOLD_TTL_S", ge=5, le=86400)
     admission_rate: float = Field(50.0, alias="SALES_ADMISSION_RATE", gt=0, le=100_000)

@@ -1,0 +1,41 @@
+"""Request observation: every request counted; access-log lines sampled, errors always kept."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from stampede.kernel import observe
+from stampede.kernel.observe import Observe
+
+
+def _answering(status: int) -> ASGIApp:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    return app
+
+
+@pytest.mark.parametrize(("status", "logged"), [(200, 0), (409, 0), (503, 1)])
+async def test_with_no_sampling_only_server_errors_are_logged(
+    monkeypatch: pytest.MonkeyPatch, status: int, logged: int
+) -> None:
+    lines: list[dict[str, object]] = []
+    monkeypatch.setattr(observe.log, "info", lambda event, **fields: lines.append(fields))
+    app = Observe(_answering(status), "test", log_sample=0.0)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        reply = await client.get("/api/x/y", headers={"x-request-id": "req-1"})
+    assert reply.status_code == status and reply.headers["x-request-id"] == "req-1"
+    assert len(lines) == logged
+
+
+async def test_a_request_without_an_id_gets_its_trace_id() -> None:
+    app = Observe(_answering(200), "test")
+    transport = httpx.ASGITransport(app=app)
+    trace = "0af7651916cd43dd8448eb211c80319c"
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        reply = await client.get("/", headers={"traceparent": f"00-{trace}-b7ad6b7169203331-01"})
+    assert reply.headers["x-request-id"] == trace
