@@ -65,6 +65,12 @@ def options() -> argparse.Namespace:
     parser.add_argument("--buyers", type=int, help="accounts (default 20,000; quick 5,000)")
     parser.add_argument("--holds-stock", type=int, default=100, help="stock of each holds sale")
     parser.add_argument("--log-level", default="INFO", help="the platform's LOG_LEVEL")
+    parser.add_argument(
+        "--log-sample",
+        type=float,
+        default=0.01,
+        help="the platform's ACCESS_LOG_SAMPLE (share of requests logged; 5xx always are)",
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep the work dir and logs")
     return parser.parse_args()
 
@@ -120,9 +126,10 @@ def run(args: argparse.Namespace, work: Path, began: float) -> None:
     plan, warm_s, measure_s = plan_of(args)
     say(
         f"flash sale, {args.mode} mode; {os.cpu_count()} CPUs, load average "
-        f"{os.getloadavg()[0]:.1f} before start; work dir {work}"
+        f"{os.getloadavg()[0]:.1f} before start; work dir {work}; LOG_LEVEL {args.log_level}, "
+        f"ACCESS_LOG_SAMPLE {args.log_sample:g} (access-log lines for that share of requests)"
     )
-    env = cluster.bench_env(args.log_level, CORRECTNESS_RATE)
+    env = cluster.bench_env(args.log_level, CORRECTNESS_RATE, args.log_sample)
     up = time.monotonic()
     platform = (cluster.distributed if args.mode == "distributed" else cluster.embedded)(work, env)
     say(

@@ -55,10 +55,12 @@ class Cluster:
         return f"{self.namespace}:sales:" if self.namespace else "sales:"
 
 
-def bench_env(log_level: str, admission_rate: float) -> dict[str, str]:
+def bench_env(log_level: str, admission_rate: float, log_sample: float) -> dict[str, str]:
     """Settings every process of the platform gets: the gateway's rate limits out of the way,
-    holds that outlive the run, an admission bucket the correctness run can empty quickly."""
+    holds that outlive the run, an admission bucket the correctness run can empty quickly,
+    and the share of requests given an access-log line."""
     return {
+        "ACCESS_LOG_SAMPLE": f"{log_sample:g}",
         "RATE_LIMIT_PER_IP": str(10**9),
         "RATE_LIMIT_PER_USER": str(10**9),
         "SALES_HOLD_TTL_S": "3600",

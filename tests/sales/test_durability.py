@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -142,3 +143,18 @@ async def test_a_retry_of_a_request_whose_process_died_is_decided_afresh(
     assert retried.status_code == 201, retried.text
     read = await api.get(f"{SALES}/holds/{retried.json()['hold_id']}", headers=buyer.auth)
     assert read.json()["state"] == "live"
+
+
+async def test_in_one_batch_only_the_refused_grant_is_dropped(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    share_clock(platform, OPEN)
+    listing_id = await new_deal(api, platform, stock=1)
+    a, b = await buyers(api, 2)
+    live = engine(platform.runtimes["sales"])
+    await live.inventory.set_stock(listing_id, 5)  # the fast state wrongly believes in 5
+    body = {"listing_id": listing_id}
+    replies = await asyncio.gather(hold(api, a, body), hold(api, b, body))
+    assert sorted(reply.status_code for reply in replies) == [201, 409]
+    assert len(await _outbox(platform, "HoldPlaced")) == 1
+    assert len(await live.inventory.live_holds(listing_id)) == 1

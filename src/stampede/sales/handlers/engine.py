@@ -45,7 +45,9 @@ class Engine:
         """Reload every sale's rules from the durable record."""
         async with SalesUoW(self.runtime) as uow:
             loaded = await uow.records.sales(self.admission_ttl_ms)
-        self.sales = {sale.rules.listing_id: sale for sale in loaded}
+        fresh = {sale.rules.listing_id: sale for sale in loaded}
+        self.sales.clear()  # the same dict the ledger reads
+        self.sales.update(fresh)
 
     async def close(self) -> None:
         if self.writer is not None:
@@ -59,7 +61,8 @@ async def setup(runtime: Runtime) -> None:
     """Open the inventory (Redis: eviction policy checked), start the writer, load the rules."""
     namespace = f"{runtime.settings.bus_namespace}:" if runtime.settings.bus_namespace else ""
     inventory = await open_inventory(runtime.settings.store_url, namespace)
-    live = Engine(runtime, inventory, Ledger(runtime))
+    sales: dict[str, Sale] = {}
+    live = Engine(runtime, inventory, Ledger(runtime, sales), sales)
     live.writer = asyncio.create_task(live.ledger.run(), name="sales:ledger")
     runtime.resources[KEY] = live
     runtime.closers.append(live.close)

@@ -12,7 +12,7 @@ Every :data:`GHOST_EVERY` sweeps it gives back ghosts (see :func:`reclaim_ghosts
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -21,11 +21,12 @@ from prometheus_client import Counter, Gauge
 from stampede.kernel.module import Runtime
 from stampede.sales.handlers.engine import Engine, engine
 from stampede.sales.handlers.queue import admission_rate
-from stampede.sales.store import SalesUoW, to_ms
+from stampede.sales.store import Sale, SalesUoW, to_ms
 
 TICK_S = 0.1
 SWEEP_S = 1.0
 GHOST_EVERY = 5  # sweeps between ghost hunts
+TURN = 20  # sales handled between yields to the event loop
 EVER = datetime(1970, 1, 1, tzinfo=UTC)
 QUEUE_LENGTH = Gauge("stampede_sales_queue_length", "Buyers waiting", ["listing"])
 ADMITTED = Counter("stampede_sales_admitted_total", "Buyers admitted from waiting rooms")
@@ -56,6 +57,15 @@ async def _guarded(step: Awaitable[None], name: str) -> None:
         log.warning("sales.upkeep_failed", step=name, error=str(exc))
 
 
+async def _in_turns(sales: dict[str, Sale], turn: int = TURN) -> AsyncIterator[str]:
+    """The sale ids, yielding to the event loop every ``turn`` of them: with the embedded
+    inventory nothing here awaits I/O, and hundreds of sales in one go would stall requests."""
+    for n, listing_id in enumerate(list(sales)):
+        if n and n % turn == 0:
+            await asyncio.sleep(0)
+        yield listing_id
+
+
 async def admit_all(live: Engine) -> None:
     now_ms = to_ms(live.runtime.now())
     burst = live.runtime.settings.admission_burst
@@ -75,7 +85,7 @@ async def sweep(live: Engine) -> None:
     if not await live.inventory.seeded():
         await reconcile(live)
     now_ms = to_ms(live.runtime.now())
-    for listing_id in list(live.sales):
+    async for listing_id in _in_turns(live.sales):
         freed = await live.inventory.expire(listing_id, now_ms)
         if freed:
             ENDED.labels("expired").inc(len(await live.ledger.end(freed, "expired")))
@@ -122,7 +132,7 @@ async def reclaim_ghosts(live: Engine) -> None:
     async with SalesUoW(live.runtime) as uow:
         recorded = await uow.records.live_ids(EVER)
         not_due = await uow.records.live_ids(live.runtime.now() + timedelta(seconds=SWEEP_S))
-    for listing_id in list(live.sales):
+    async for listing_id in _in_turns(live.sales):
         held = await live.inventory.live_holds(listing_id)
         known = recorded.get(listing_id, set())
         for ghost in (h for h in held if h.hold_id not in known and live.old_enough_for_ghost(h)):

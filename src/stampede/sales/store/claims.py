@@ -1,16 +1,23 @@
 """Writing holds into the durable record and ending them, with the database as final guard.
 
-:meth:`Claims.add` inserts the hold and claims its goods inside the caller's savepoint; a
-constraint or guard that refuses raises :class:`Refused` and the savepoint is rolled back, so
-nothing of that hold remains. :meth:`Claims.end` ends a live hold once (a conditional update)
-and frees its claims; ending a hold that is not live does nothing.
+:meth:`Claims.add_all` records a batch of grants in a few statements (one insert per table,
+one stock update per sale); if the database refuses any of them the caller rolls back and
+records them one by one with :meth:`Claims.add`, each inside a savepoint, so only the refused
+ones are dropped (:class:`Refused`). The guards: primary keys of the seat, unit and day claims;
+a conditional stock update (taken never passes stock); the per-user count checked against
+``cap``, the sale's limit at the grant (a release clears ``cap``: limits guard grants only).
+:meth:`Claims.end` ends a live hold once (a conditional update) and frees its claims.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from stampede.kernel.db import Repository
@@ -25,93 +32,78 @@ from stampede.sales.store.tables import (
     sales,
 )
 
+Grant = tuple[Hold, int]  # a hold and the sale's per-user limit when it was granted
+
 
 class Refused(Exception):
     """The database refused a hold the fast inventory granted (it is out of step)."""
 
 
 class Claims(Repository):
-    async def add(self, hold: Hold, created_at: datetime) -> None:
-        """Record ``hold`` and claim its goods; :class:`Refused` when the record says no."""
+    async def add_all(self, grants: Sequence[Grant], created_at: datetime) -> None:
+        """Record every grant; IntegrityError or :class:`Refused` when any one is refused."""
+        await self.session.execute(sa.insert(holds), [_row(h, created_at) for h, _ in grants])
+        await self._take_stock([hold for hold, _ in grants])
+        await self._count_pieces(grants)
+        await self._claim_goods([hold for hold, _ in grants])
+
+    async def add(self, grant: Grant, created_at: datetime) -> None:
+        """Record one grant in a savepoint; :class:`Refused` (and nothing written) if refused."""
         try:
             async with self.session.begin_nested():
-                await self._insert(hold, created_at)
-                await self._take_stock(hold)
-                await self._count_pieces(hold)
-                await self._claim_goods(hold)
+                await self.add_all([grant], created_at)
         except IntegrityError as exc:
             raise Refused(str(exc.orig)) from exc
 
-    async def _insert(self, hold: Hold, created_at: datetime) -> None:
+    async def _take_stock(self, granted: Sequence[Hold]) -> None:
+        wanted: Counter[str] = Counter()
+        for hold in granted:
+            if hold.kind is Kind.STOCK:
+                wanted[hold.listing_id] += hold.quantity
+        for listing_id, quantity in wanted.items():
+            taken = await self.session.execute(
+                sa.update(sales)
+                .where(
+                    (sales.c.listing_id == listing_id) & (sales.c.taken + quantity <= sales.c.stock)
+                )
+                .values(taken=sales.c.taken + quantity)
+            )
+            if not taken.rowcount:  # type: ignore[attr-defined]
+                raise Refused(f"taking {quantity} would pass the stock of {listing_id}")
+
+    async def _count_pieces(self, grants: Sequence[Grant]) -> None:
+        counts: Counter[tuple[str, str]] = Counter()
+        caps: dict[tuple[str, str], int] = {}
+        for hold, cap in grants:
+            counts[(hold.listing_id, hold.user_id)] += hold.pieces
+            caps[(hold.listing_id, hold.user_id)] = cap
+        rows = [
+            {"listing_id": sale, "user_id": user, "pieces": n, "cap": caps[(sale, user)]}
+            for (sale, user), n in counts.items()
+        ]
+        upsert = _dialect_insert(self.session.get_bind().dialect.name)(hold_pieces)
         await self.session.execute(
-            sa.insert(holds).values(
-                hold_id=hold.hold_id,
-                listing_id=hold.listing_id,
-                user_id=hold.user_id,
-                kind=hold.kind.value,
-                quantity=hold.quantity,
-                seat_ids=",".join(hold.seat_ids),
-                unit_id=hold.unit_id,
-                first_day=hold.first_day,
-                end_day=hold.end_day,
-                ticket=hold.ticket,
-                idempotency_key=hold.idempotency_key,
-                expires_at=from_ms(hold.expires_ms),
-                created_at=created_at,
-            )
+            upsert.on_conflict_do_update(
+                index_elements=[hold_pieces.c.listing_id, hold_pieces.c.user_id],
+                set_={
+                    "pieces": hold_pieces.c.pieces + upsert.excluded.pieces,
+                    "cap": upsert.excluded.cap,
+                },
+            ),
+            rows,
         )
 
-    async def _take_stock(self, hold: Hold) -> None:
-        if hold.kind is not Kind.STOCK:
-            return
-        taken = await self.session.execute(
-            sa.update(sales)
-            .where(
-                (sales.c.listing_id == hold.listing_id)
-                & (sales.c.taken + hold.quantity <= sales.c.stock)
-            )
-            .values(taken=sales.c.taken + hold.quantity)
-        )
-        if not taken.rowcount:  # type: ignore[attr-defined]
-            raise IntegrityError("stock", None, Exception("taken would pass stock"))
-
-    async def _count_pieces(self, hold: Hold) -> None:
-        key = (hold_pieces.c.listing_id == hold.listing_id) & (
-            hold_pieces.c.user_id == hold.user_id
-        )
-        limit = (
-            sa.select(sales.c.per_user_limit)
-            .where(sales.c.listing_id == hold.listing_id)
-            .scalar_subquery()
-        )
-        within = (limit == 0) | (hold_pieces.c.pieces + hold.pieces <= limit)
-        counted = await self.session.execute(
-            sa.update(hold_pieces)
-            .where(key & within)
-            .values(pieces=hold_pieces.c.pieces + hold.pieces)
-        )
-        if counted.rowcount:  # type: ignore[attr-defined]
-            return
-        exists = await self.session.execute(sa.select(hold_pieces.c.pieces).where(key))
-        if exists.first() is not None:
-            raise IntegrityError("pieces", None, Exception("per-user limit passed"))
-        await self.session.execute(
-            sa.insert(hold_pieces).values(
-                listing_id=hold.listing_id, user_id=hold.user_id, pieces=hold.pieces
-            )
-        )
-
-    async def _claim_goods(self, hold: Hold) -> None:
-        owner = {"hold_id": hold.hold_id}
-        if hold.seat_ids:
-            await self.session.execute(
-                sa.insert(hold_seats), [{"seat_id": s, **owner} for s in hold.seat_ids]
-            )
-        if hold.unit_id is not None:
-            await self.session.execute(sa.insert(hold_units).values(unit_id=hold.unit_id, **owner))
-        days = [{"listing_id": hold.listing_id, "day": d, **owner} for d in hold.days]
-        if days:
-            await self.session.execute(sa.insert(hold_days), days)
+    async def _claim_goods(self, granted: Sequence[Hold]) -> None:
+        seats = [{"seat_id": s, "hold_id": h.hold_id} for h in granted for s in h.seat_ids]
+        units = [{"unit_id": h.unit_id, "hold_id": h.hold_id} for h in granted if h.unit_id]
+        days = [
+            {"listing_id": h.listing_id, "day": d, "hold_id": h.hold_id}
+            for h in granted
+            for d in h.days
+        ]
+        for table, rows in ((hold_seats, seats), (hold_units, units), (hold_days, days)):
+            if rows:
+                await self.session.execute(sa.insert(table), rows)
 
     async def end(self, hold: Hold, state: str, at: datetime) -> bool:
         """Mark a live hold ``state`` and free its claims; False when it was not live."""
@@ -136,6 +128,29 @@ class Claims(Repository):
                 (hold_pieces.c.listing_id == hold.listing_id)
                 & (hold_pieces.c.user_id == hold.user_id)
             )
-            .values(pieces=hold_pieces.c.pieces - hold.pieces)
+            .values(pieces=hold_pieces.c.pieces - hold.pieces, cap=0)
         )
         return True
+
+
+def _dialect_insert(dialect: str) -> Any:
+    """The INSERT … ON CONFLICT construct of the database in use."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def _row(hold: Hold, created_at: datetime) -> dict[str, Any]:
+    return {
+        "hold_id": hold.hold_id,
+        "listing_id": hold.listing_id,
+        "user_id": hold.user_id,
+        "kind": hold.kind.value,
+        "quantity": hold.quantity,
+        "seat_ids": ",".join(hold.seat_ids),
+        "unit_id": hold.unit_id,
+        "first_day": hold.first_day,
+        "end_day": hold.end_day,
+        "ticket": hold.ticket,
+        "idempotency_key": hold.idempotency_key,
+        "expires_at": from_ms(hold.expires_ms),
+        "created_at": created_at,
+    }

@@ -108,5 +108,6 @@ hold_pieces = sa.Table(
     sa.Column("listing_id", Uuid(), primary_key=True),
     sa.Column("user_id", Uuid(), primary_key=True),
     sa.Column("pieces", sa.Integer(), nullable=False),
-    sa.CheckConstraint("pieces >= 0", name="pieces"),
+    sa.Column("cap", sa.Integer(), nullable=False, server_default="0"),  # limit at last grant
+    sa.CheckConstraint("pieces >= 0 AND (cap = 0 OR pieces <= cap)", name="pieces"),
 )
