@@ -999,3 +999,16 @@ async def test_waiting_rooms_of_two_sales_are_apart(inventory: Inventory) -> Non
     assert await inventory.enter(SHOW, "ann", "t-2", T0) == Place("t-2", "ann", 1)
     assert await inventory.queue_length(DEAL) == 1
     assert await inventory.place(SHOW, "t-1") is None
+
+
+async def test_concurrent_entries_and_polls_keep_arrival_order(inventory: Inventory) -> None:
+    await deal(inventory, waiting_room=True)
+    users = [f"user-{n:02d}" for n in range(30)]
+    entered = await asyncio.gather(
+        *(inventory.enter(DEAL, user, f"t-{user}", T0) for user in users)
+    )
+    assert sorted(place.position for place in entered) == list(range(1, 31))
+    polled = await asyncio.gather(*(inventory.place(DEAL, p.ticket) for p in entered))
+    assert [p.position if p else None for p in polled] == [p.position for p in entered]
+    again = await asyncio.gather(*(inventory.enter(DEAL, u, f"x-{u}", T0) for u in users))
+    assert [p.ticket for p in again] == [p.ticket for p in entered]

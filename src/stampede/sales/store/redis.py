@@ -42,10 +42,8 @@ sale (:func:`_keys`).
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -58,6 +56,7 @@ from stampede.kernel.errors import ConfigurationError
 from stampede.kernel.redis_store import POOL_SIZE, POOL_WAIT_S
 from stampede.sales.domain.holds import Hold, HoldRequest, HoldResult, Rules, Snapshot
 from stampede.sales.domain.inventory import Place
+from stampede.sales.store.redis_batch import Batcher
 from stampede.sales.store.redis_wire import (
     hold_args,
     hold_from,
@@ -97,17 +96,6 @@ def _keys(prefix: str, listing_id: str) -> tuple[bytes, ...]:
     return tuple((base + suffix).encode() for suffix in _SUFFIXES)
 
 
-_Waiting = tuple[HoldRequest, "asyncio.Future[HoldResult]"]
-
-
-@dataclass
-class _Batch:
-    """The hold requests waiting for one sale, and whether a batch is at Redis now."""
-
-    waiting: list[_Waiting] = field(default_factory=list)
-    busy: bool = False
-
-
 class RedisInventory:
     """All sales in one Redis database under ``namespace``; see the module docstring."""
 
@@ -122,8 +110,9 @@ class RedisInventory:
         self._prefix = f"{namespace}sales:"
         self._seeded_key = self._prefix + "seeded"
         self._run = {name: self._redis.register_script(_source(name)) for name in _SCRIPTS}
-        self._batches: dict[str, _Batch] = {}
-        self._drains: set[asyncio.Task[None]] = set()
+        self._holds = Batcher(self._send_holds, MAX_BATCH)
+        self._entries = Batcher(self._script_sender("enter", len(_SUFFIXES)), MAX_BATCH)
+        self._places = Batcher(self._script_sender("place", len(_SUFFIXES)), MAX_BATCH)
 
     @classmethod
     async def connect(cls, url: str, namespace: str = "") -> RedisInventory:
@@ -198,41 +187,24 @@ class RedisInventory:
         await self._run["seed"](keys=keys, args=[json.dumps(document, ensure_ascii=False)])
 
     async def hold(self, request: HoldRequest) -> HoldResult:
-        """Joins the sale's next batch: while one batch is at Redis the next one gathers, so
-        a crowd costs one script call per batch, not per request (see :data:`MAX_BATCH`)."""
-        done: asyncio.Future[HoldResult] = asyncio.get_running_loop().create_future()
-        listing_id = request.hold.listing_id
-        batch = self._batches.setdefault(listing_id, _Batch())
-        batch.waiting.append((request, done))
-        if not batch.busy:
-            batch.busy = True
-            task = asyncio.create_task(self._drain(listing_id, batch))
-            self._drains.add(task)
-            task.add_done_callback(self._drains.discard)
-        return await done
+        """Joins the sale's next batch of holds (see :mod:`.redis_batch`)."""
+        reply = await self._holds.call(request.hold.listing_id, hold_args(request))
+        return result_of(request.hold, reply)
 
-    async def _drain(self, listing_id: str, batch: _Batch) -> None:
-        try:
-            while batch.waiting:
-                taken, batch.waiting = batch.waiting[:MAX_BATCH], batch.waiting[MAX_BATCH:]
-                await self._send(listing_id, taken)
-        finally:
-            batch.busy = False
+    async def _send_holds(self, listing_id: str, calls: list[list[Any]]) -> list[Any]:
+        args = [arg for call in calls for arg in call]
+        replies: list[Any] = await self._run["hold"](keys=self._sale(listing_id)[:_HOLD], args=args)
+        return replies
 
-    async def _send(self, listing_id: str, taken: list[_Waiting]) -> None:
-        args: list[Any] = []
-        for request, _ in taken:
-            args += hold_args(request)
-        try:
-            replies = await self._run["hold"](keys=self._sale(listing_id)[:_HOLD], args=args)
-        except Exception as exc:
-            for _, done in taken:
-                if not done.done():
-                    done.set_exception(exc)
-            return
-        for (request, done), reply in zip(taken, replies, strict=True):
-            if not done.done():
-                done.set_result(result_of(request.hold, reply))
+    def _script_sender(
+        self, script: str, keys: int
+    ) -> Callable[[str, list[list[Any]]], Awaitable[list[Any]]]:
+        async def send(listing_id: str, calls: list[list[Any]]) -> list[Any]:
+            args = [arg for call in calls for arg in call]
+            replies = await self._run[script](keys=self._sale(listing_id)[:keys], args=args)
+            return [None] * len(calls) if replies is None else list(replies)
+
+        return send
 
     async def release(self, listing_id: str, hold_id: str) -> Hold | None:
         raw = await self._run["release"](keys=self._sale(listing_id)[:_GOODS], args=[hold_id])
@@ -255,10 +227,7 @@ class RedisInventory:
         return int(await self._run["available"](keys=self._sale(listing_id)[:_GOODS]))
 
     async def enter(self, listing_id: str, user_id: str, ticket: str, now_ms: int) -> Place:
-        reply = await self._run["enter"](
-            keys=self._sale(listing_id), args=[user_id, ticket, now_ms]
-        )
-        place = place_from(reply)
+        place = place_from(await self._entries.call(listing_id, [user_id, ticket, now_ms]))
         if place is None:
             raise KeyError(listing_id)
         return place
@@ -267,7 +236,7 @@ class RedisInventory:
         return bool(await self._run["leave"](keys=self._sale(listing_id), args=[ticket]))
 
     async def place(self, listing_id: str, ticket: str) -> Place | None:
-        return place_from(await self._run["place"](keys=self._sale(listing_id), args=[ticket]))
+        return place_from(await self._places.call(listing_id, [ticket]))
 
     async def admit(self, listing_id: str, now_ms: int, rate_per_s: float, burst: int) -> list[str]:
         keys = self._sale(listing_id)
@@ -286,6 +255,6 @@ class RedisInventory:
         await self._redis.set(self._seeded_key, "1")
 
     async def close(self) -> None:
-        for task in list(self._drains):
-            task.cancel()
+        for batcher in (self._holds, self._entries, self._places):
+            batcher.close()
         await self._redis.aclose()
