@@ -81,9 +81,64 @@ class Pool:
         reader, writer = await asyncio.open_connection(self.host, self.port, limit=2**20)
         return _Conn(reader, writer)
 
+    async def prime(self, count: int, path: str = "/healthz") -> int:
+        """Keep ``count`` idle connections ready for a burst: drop idle ones the server has
+        closed, open the missing ones at once and send each new one ``GET path`` (so the server
+        has accepted it before the burst). Returns how many were opened."""
+        self._idle = [c for c in self._idle if not c.reader.at_eof() and not c.writer.is_closing()]
+        missing = max(0, count - len(self._idle))
+        fresh = await asyncio.gather(*(self._connect() for _ in range(missing)))
+        head = _head("GET", path, self.host, None, b"", False, {})
+        for reply, _ in await asyncio.gather(*(_exchange(c, head) for c in fresh)):
+            if reply.status != 200:
+                raise ConnectionError(f"priming with GET {path}: {reply.status}")
+        self._idle.extend(fresh)
+        return missing
+
     async def close(self) -> None:
         while self._idle:
             self._idle.pop().close()
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One request of a :func:`burst`."""
+
+    status: int  # 0: no answer (the exception's name is the slug)
+    slug: str  # a problem's type, its last part ("taken"); "" for a 2xx
+    sent: float  # perf_counter just before it was written
+    seconds: float  # until its answer was read
+    body: Any  # the JSON answer of a 2xx, else None
+
+
+async def burst(
+    pool: Pool, method: str, path: str, asks: list[tuple[str, Any]], timeout_s: float = 60.0
+) -> tuple[list[Shot], float]:
+    """Every ask (token, JSON body) at once, each on its own connection opened beforehand
+    (:meth:`Pool.prime`): all requests are written before any answer is read. Returns the
+    shots in the order of ``asks`` and the wall seconds of the burst."""
+    await pool.prime(len(asks))
+
+    async def one(token: str, body: Any) -> Shot:
+        sent = time.perf_counter()
+        try:
+            reply = await pool.request(method, path, token=token, body=body)
+        except (OSError, asyncio.IncompleteReadError) as exc:
+            return Shot(0, type(exc).__name__, sent, time.perf_counter() - sent, None)
+        took = time.perf_counter() - sent
+        try:
+            data = reply.json()
+        except ValueError:
+            data = None
+        if 200 <= reply.status < 300:
+            return Shot(reply.status, "", sent, took, data)
+        kind = data.get("type", "?") if isinstance(data, dict) else "?"
+        return Shot(reply.status, str(kind).rsplit("/", 1)[-1], sent, took, None)
+
+    began = time.perf_counter()
+    async with asyncio.timeout(timeout_s):
+        shots = await asyncio.gather(*(one(token, body) for token, body in asks))
+    return list(shots), time.perf_counter() - began
 
 
 def _head(

@@ -112,3 +112,58 @@ async def new_sale(
         if status != 204:
             raise SetupError(f"PUT queue/rate answered {status}")
     return listing_id
+
+
+async def create_listing(pool: Pool, token: str, body: dict[str, object]) -> str:
+    """Any listing through ``POST /api/catalog/listings``, retried like :func:`create_deal`."""
+    deadline = time.monotonic() + 60
+    while True:
+        reply = await pool.request("POST", "/api/catalog/listings", token=token, body=body)
+        if reply.status == 201:
+            return str(reply.json()["id"])
+        if reply.status >= 500 or time.monotonic() > deadline:
+            raise SetupError(f"creating a {body['kind']}: {reply.status} {reply.body[:300]!r}")
+        await asyncio.sleep(0.5)
+
+
+def performance_body(
+    seats: int, *, per_user_limit: int, waiting_room: bool, title: str
+) -> dict[str, object]:
+    """A performance on sale now (for two hours) with one session of ``seats`` seats, in rows
+    of up to 50 (as ``tests/catalog/support.py`` ``performance()``/``seat_map()`` build it)."""
+    opens = datetime.now(UTC) - timedelta(minutes=1)
+    rows = [
+        {
+            "name": str(r + 1),
+            "seats": [{"number": n + 1, "grade": "R"} for n in range(min(50, seats - 50 * r))],
+        }
+        for r in range((seats + 49) // 50)
+    ]
+    return {
+        "kind": "performance",
+        "title": title,
+        "genre": "뮤지컬",
+        "venue": "블루스퀘어",
+        "category": "musical",
+        "per_user_limit": per_user_limit,
+        "waiting_room": waiting_room,
+        "opens_at": opens.isoformat(),
+        "closes_at": (opens + timedelta(hours=2)).isoformat(),
+        "sessions": [
+            {
+                "starts_at": (opens + timedelta(days=1)).isoformat(),
+                "seat_map": {"prices": {"R": 150_000}, "sections": [{"name": "A", "rows": rows}]},
+            }
+        ],
+    }
+
+
+def car_body(title: str, car_number: str) -> dict[str, object]:
+    """A rental car (admins only), as ``tests/catalog/support.py`` ``car()`` builds it."""
+    return {
+        "kind": "car",
+        "title": title,
+        "car_number": car_number,
+        "region": "서울",
+        "daily_rate": 55_000,
+    }

@@ -156,3 +156,25 @@ async def test_one_idempotency_key_in_two_sales_makes_two_holds(
     b = await hold(api, buyer, {"listing_id": second}, key="same-key")
     assert (a.status_code, b.status_code) == (201, 201), b.text
     assert a.json()["hold_id"] != b.json()["hold_id"]
+
+
+async def test_rentals_start_from_today_within_a_year_and_two_at_a_time(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    share_clock(platform, OPEN)
+    admin = await new_admin(api, platform)
+    listing = await create(api, admin.auth, car())
+    await platform.settle()
+    (buyer,) = await buyers(api, 1)
+
+    def rental(start: str, end: str) -> dict[str, Any]:
+        return {"listing_id": listing["id"], "start_date": start, "end_date": end}
+
+    past = await hold(api, buyer, rental("2025-03-01", "2025-03-03"))
+    assert past.status_code == 422 and past.json()["type"].endswith("date-in-past")
+    far = await hold(api, buyer, rental("2026-06-01", "2026-06-03"))
+    assert far.status_code == 422 and far.json()["type"].endswith("date-too-far")
+    for start, end in (("2025-04-01", "2025-04-03"), ("2025-05-01", "2025-05-03")):
+        assert (await hold(api, buyer, rental(start, end))).status_code == 201
+    third = await hold(api, buyer, rental("2025-06-01", "2025-06-03"))
+    assert third.status_code == 429

@@ -17,6 +17,9 @@ from stampede.sales.domain.holds import Kind, Rules
 from stampede.sales.handlers.engine import engine
 from stampede.sales.store import Sale, SalesUoW, to_ms
 
+UNITS_PER_USER = 2  # phones of one model a buyer may hold at once (the catalog sets no limit)
+RENTALS_PER_USER = 2  # live rental holds of one car per buyer, so nobody blocks a car for months
+
 
 def _rules(uow: SalesUoW, listing_id: str, kind: Kind, **values: object) -> Rules:
     ttl_ms = uow.runtime.settings.admission_ttl_s * 1000
@@ -68,14 +71,15 @@ async def seats_set(event: SeatsSet, uow: SalesUoW) -> None:
 
 
 async def units_set(event: UnitsSet, uow: SalesUoW) -> None:
-    await _configure(uow, _rules(uow, event.listing_id, Kind.UNIT))
+    await _configure(uow, _rules(uow, event.listing_id, Kind.UNIT, per_user_limit=UNITS_PER_USER))
     unit_ids = [unit.unit_id for unit in event.units]
     await uow.records.replace_units(event.listing_id, event.shop_id, unit_ids)
     await engine(uow.runtime).inventory.set_units(event.listing_id, event.shop_id, unit_ids)
 
 
 async def car_set(event: CarSet, uow: SalesUoW) -> None:
-    await _configure(uow, _rules(uow, event.listing_id, Kind.DATES), rentable=event.rentable)
+    rules = _rules(uow, event.listing_id, Kind.DATES, per_user_limit=RENTALS_PER_USER)
+    await _configure(uow, rules, rentable=event.rentable)
     await engine(uow.runtime).inventory.set_rentable(event.listing_id, event.rentable)
 
 

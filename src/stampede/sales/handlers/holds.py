@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from prometheus_client import Counter
 
@@ -25,9 +25,17 @@ from stampede.kernel.errors import (
     StampedeError,
     TooManyRequests,
     Unavailable,
+    Unprocessable,
 )
 from stampede.kernel.module import Runtime
-from stampede.sales.domain.holds import Hold, HoldRequest, HoldResult, Kind, Verdict
+from stampede.sales.domain.holds import (
+    Hold,
+    HoldRequest,
+    HoldResult,
+    Kind,
+    Verdict,
+    day_number,
+)
 from stampede.sales.domain.tokens import read_admission
 from stampede.sales.handlers.engine import engine
 from stampede.sales.store import SalesUoW, to_ms
@@ -73,6 +81,10 @@ HOLD_ATTEMPTS = Counter(
 _ATTEMPTS = {verdict: HOLD_ATTEMPTS.labels(verdict.value) for verdict in Verdict}
 
 
+RENTAL_HORIZON_DAYS = 365
+SEOUL = timezone(timedelta(hours=9))  # a rental day is a calendar day in Korea (no DST)
+
+
 def sale_kind(runtime: Runtime, listing_id: str) -> Kind | None:
     sale = engine(runtime).sales.get(listing_id)
     return None if sale is None else sale.rules.kind
@@ -91,8 +103,21 @@ def _ticket(runtime: Runtime, ask: Ask, user: Principal) -> str | None:
     return admission.ticket
 
 
+def _check_dates(ask: Ask, today: int) -> None:
+    """A rental starts today or later, and within :data:`RENTAL_HORIZON_DAYS`."""
+    if ask.kind is not Kind.DATES:
+        return
+    if ask.first_day < today:
+        raise Unprocessable("start_date is in the past", slug="date-in-past")
+    if ask.end_day > today + RENTAL_HORIZON_DAYS:
+        raise Unprocessable(
+            f"rentals are booked at most {RENTAL_HORIZON_DAYS} days ahead", slug="date-too-far"
+        )
+
+
 def _hold(runtime: Runtime, ask: Ask, user: Principal, ticket: str | None) -> HoldRequest:
     now = runtime.now()
+    _check_dates(ask, day_number(now.astimezone(SEOUL).date()))
     expires = now + timedelta(seconds=runtime.settings.hold_ttl_s)
     hold = Hold(
         hold_id=str(uuid.uuid4()),
