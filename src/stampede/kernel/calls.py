@@ -2,7 +2,9 @@
 
 A context hosted in this process is mounted with :meth:`ServiceCalls.mount_local` and called
 through ``httpx.ASGITransport`` (base URL ``http://<context>``); any other context is called over
-the network at ``settings.service_url(context)`` (``<CONTEXT>_URL``). Either way each call:
+the network at ``settings.service_url(context)`` (``<CONTEXT>_URL``), through an httpx client on
+an aiohttp transport (``kernel/http_transport.py``: several times less CPU per call). Either
+way each call:
 
 * carries ``traceparent`` (the active span, if any) and ``X-Request-Id`` (the :data:`request_id`
   context variable, when set); headers the caller passes explicitly win;
@@ -43,6 +45,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from stampede.kernel import tracing
 from stampede.kernel.errors import Unavailable
+from stampede.kernel.http_transport import AiohttpTransport
 from stampede.kernel.settings import Settings
 
 request_id: ContextVar[str] = ContextVar("request_id", default="")
@@ -115,7 +118,8 @@ class ServiceCalls:
         timeout = httpx.Timeout(self._settings.call_timeout_s)
         app = self._apps.get(context)
         if app is None:
-            return httpx.AsyncClient(base_url=self._settings.service_url(context), timeout=timeout)
+            base = self._settings.service_url(context)
+            return httpx.AsyncClient(base_url=base, timeout=timeout, transport=AiohttpTransport())
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         return httpx.AsyncClient(transport=transport, base_url=f"http://{context}", timeout=timeout)
 
