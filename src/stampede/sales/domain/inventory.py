@@ -1,8 +1,9 @@
 """The inventory seam: one atomic step per hold, and the waiting room, over shared fast state.
 
 Adapters: ``MemoryInventory`` (one process; ``memory://``) and ``RedisInventory`` (Lua, one
-round trip per step; ``redis://``). Both pass ``tests/sales/test_inventory_contract.py`` and the
-Hypothesis state machine in ``tests/sales/test_inventory_model.py``. The adapters are fast
+round trip per step; ``redis://``). Both pass the contract suite
+``tests/sales/test_inventory_{kinds,rules,lifecycle,queue}.py`` and the Hypothesis state machine
+in ``tests/sales/test_inventory_model.py``. The adapters are fast
 state, not the truth: the durable record (``sales.store.ledger``) is, and :meth:`seed` rebuilds
 a sale from it after a restart or a loss of Redis data.
 
