@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "src"))
-from harness import cluster, load, noise, procs, report, rounds
+from harness import admission, cluster, load, noise, procs, report, rounds
 from harness.stage import CORRECTNESS_RATE, Plan, Staged, stage
 
 COMMAND = ".venv/bin/python bench/flash_sale.py"
@@ -251,9 +251,23 @@ def print_throughput(
             f"  grant path in the {outcome.label} run (new holds, durably recorded): "
             f"{outcome.timeline() or 'no grants'}"
         )
+    if staged.admission is not None:
+        say(admission_line(staged.admission))
     say("\nraw per-round numbers:")
     for line in report.raw(measured):
         say(line)
+
+
+def admission_line(a: admission.Admission) -> str:
+    """The waiting room's measured admission rate against the configured one, and its order."""
+    verdict = "met" if abs(a.error) <= 0.01 and a.in_order else "NOT MET"
+    order = "in arrival order" if a.in_order else "OUT OF ORDER"
+    return (
+        f"  admission rate: configured {a.configured:g}/s, measured {a.measured:.1f}/s "
+        f"({a.error:+.2%}; slope of {a.samples} samples of the server's admitted counter); "
+        f"{a.admitted:,} of {a.entrants:,} entrants admitted, {order}   target ±1 %, in "
+        f"order   {verdict}"
+    )
 
 
 def targets(mode: str, s: dict[str, report.Summary]) -> list[str]:

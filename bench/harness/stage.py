@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from harness import buyers, client, correctness, load, sale, verify
+from harness import admission, buyers, client, correctness, load, sale, verify
 from harness.cluster import Cluster
 
 CORRECTNESS_RATE = 1000.0  # admissions per second in the correctness sale
@@ -48,6 +48,7 @@ class Staged:
     runs: list[tuple[correctness.Outcome, verify.Verdict]]
     files: dict[str, list[Path]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    admission: admission.Admission | None = None
 
 
 def pool_for(url: str, size: int = 64) -> client.Pool:
@@ -88,6 +89,9 @@ async def stage(cluster: Cluster, plan: Plan, hello_port: int, work: Path) -> St
                 run = await _run(pools, cluster, tokens, made.buyers, stock, room, plan.budget_s)
                 staged.runs.append(run)
         staged.seconds["correctness"] = time.monotonic() - started
+        started = time.monotonic()
+        staged.admission = await admission.measure(pools.api, pools.sales, tokens, made.buyers)
+        staged.seconds["admission"] = time.monotonic() - started
         started = time.monotonic()
         staged.files = await _rounds_files(pools, cluster, tokens, made.buyers, plan, work)
         staged.seconds["sales for rounds"] = time.monotonic() - started

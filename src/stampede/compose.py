@@ -105,7 +105,8 @@ class Platform:
                 await module.setup(self.runtimes[module.name])
         self.subscribe()
         await self.bus.start()
-        self._spawn(self._warm_keys(), "warm-keys")
+        if "identity" not in self.runtimes:  # keys come over the network: fetch them now
+            self._spawn(self._warm_keys(), "warm-keys")
         for module in self.modules:
             runtime = self.runtimes[module.name]
             self._spawn(Relay(runtime.db, self.bus).run(), f"relay:{module.name}")
