@@ -6,7 +6,8 @@ sent. Then the server's own counter ``stampede_sales_admitted_total`` (``/metric
 process that runs sales) is sampled every :data:`SAMPLE_S` for :data:`WINDOW_S`, after the
 bucket's initial burst has been let in; the admission rate is the least-squares slope of those
 samples (the admitter works in 100 ms ticks, which a slope over many samples averages out).
-Finally every ticket is polled: the admitted ones must be exactly the first k entrants.
+Finally every ticket is polled, last entrant first: the admitted ones must be exactly the
+first k entrants.
 """
 
 from __future__ import annotations
@@ -52,8 +53,10 @@ async def measure(
     tickets = [await _enter(sales, buyer, listing_id) for buyer in entrants]
     await asyncio.sleep(SETTLE_S)
     points = await _sample(sales)
-    pairs = zip(entrants, tickets, strict=True)
-    admitted = [await _admitted(sales, buyer, ticket) for buyer, ticket in pairs]
+    # Last entrant first: admissions go on while we poll, and polled in this order the admitted
+    # ones still form a prefix exactly when admission follows arrival order.
+    pairs = list(zip(entrants, tickets, strict=True))[::-1]
+    admitted = [await _admitted(sales, buyer, ticket) for buyer, ticket in pairs][::-1]
     first_waiting = admitted.index(False) if False in admitted else len(admitted)
     return Admission(
         configured=RATE,
