@@ -6,7 +6,8 @@ import httpx
 
 from stampede.compose import Platform
 from stampede.sales.domain.tokens import admission_token
-from tests.identity.support import User
+from tests.catalog.support import new_business
+from tests.identity.support import User, new_admin
 from tests.sales.support import OPEN, SALES, Clock, admit, buyers, hold, new_deal, share_clock
 
 
@@ -136,3 +137,19 @@ async def test_the_event_stream_tells_an_admitted_buyer_their_token(
     event, data = reply.text.strip().split("\n")[:2]
     assert event == "event: place" and '"admitted": true' in data
     assert (await api.get(f"{SALES}/queue/{ticket}/events", headers=owner.auth)).status_code == 200
+
+
+async def test_the_selling_business_and_admins_set_the_admission_rate(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    share_clock(platform, OPEN)
+    seller, rival = await new_business(api, platform), await new_business(api, platform)
+    listing_id = await new_deal(api, platform, business=seller, waiting_room=True)
+    (customer,) = await buyers(api, 1)
+    admin = await new_admin(api, platform)
+    path, body = f"{SALES}/{listing_id}/queue/rate", {"rate_per_s": 5}
+    for outsider in (rival.user, customer):
+        assert (await api.put(path, headers=outsider.auth, json=body)).status_code == 404
+    assert (await api.put(path, headers=seller.auth, json=body)).status_code == 204
+    assert (await api.put(path, headers=admin.auth, json={"rate_per_s": None})).status_code == 204
+    assert (await api.put(path, json=body)).status_code == 401

@@ -10,11 +10,11 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Header, Path, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from stampede.kernel.auth import CurrentUser, Principal, require_role
+from stampede.kernel.auth import CurrentUser, Principal
 from stampede.kernel.module import Runtime
 from stampede.sales.handlers import queue as handlers
 from stampede.sales.views import etag
@@ -97,11 +97,11 @@ async def leave(ticket: Ticket, user: CurrentUser, request: Request) -> Response
     return Response(status_code=204)
 
 
-Admin = Annotated[Principal, Depends(require_role("admin"))]
-
-
 @router.put(f"{P}/{{listing_id}}/queue/rate", status_code=204)
-async def set_rate(listing_id: uuid.UUID, body: RateIn, _: Admin, request: Request) -> Response:
-    """Admit this many buyers per second from this sale's waiting room (null: the default)."""
-    await handlers.set_admission_rate(_runtime(request), str(listing_id), body.rate_per_s)
+async def set_rate(
+    listing_id: uuid.UUID, body: RateIn, user: CurrentUser, request: Request
+) -> Response:
+    """Admit this many buyers per second from this sale's waiting room (null: the default);
+    for admins and the business selling the listing."""
+    await handlers.set_admission_rate(_runtime(request), user, str(listing_id), body.rate_per_s)
     return Response(status_code=204)

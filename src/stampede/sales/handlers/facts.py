@@ -11,7 +11,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from stampede.catalog.contracts import CarSet, ListingDeleted, SeatsSet, StockSet, UnitsSet
+from stampede.catalog.contracts import (
+    CarSet,
+    ListingDeleted,
+    ListingPublished,
+    SeatsSet,
+    StockSet,
+    UnitsSet,
+)
+from stampede.identity.contracts import CompanyApproved
 from stampede.kernel.module import Subscription
 from stampede.sales.domain.holds import Kind, Rules
 from stampede.sales.handlers.engine import engine
@@ -91,10 +99,21 @@ async def listing_deleted(event: ListingDeleted, uow: SalesUoW) -> None:
     await _configure(uow, replace(sale.rules, closes_ms=max(1, to_ms(uow.runtime.now()))))
 
 
+async def listing_published(event: ListingPublished, uow: SalesUoW) -> None:
+    """Which company sells a listing, so its owner may tune the sale's waiting room."""
+    await uow.records.remember_listing(event.listing_id, event.company_id)
+
+
+async def company_approved(event: CompanyApproved, uow: SalesUoW) -> None:
+    await uow.records.remember_company(event.company_id, event.owner_id)
+
+
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(StockSet, stock_set),
     Subscription(SeatsSet, seats_set),
     Subscription(UnitsSet, units_set),
     Subscription(CarSet, car_set),
     Subscription(ListingDeleted, listing_deleted),
+    Subscription(ListingPublished, listing_published),
+    Subscription(CompanyApproved, company_approved),
 )

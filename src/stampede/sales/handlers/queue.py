@@ -19,6 +19,8 @@ from stampede.sales.handlers.engine import engine
 from stampede.sales.store import Sale, SalesUoW, to_ms
 from stampede.sales.views import place_view
 
+ADMIN, BUSINESS = "admin", "business"
+
 
 def admission_rate(runtime: Runtime, sale: Sale) -> float:
     return sale.admission_rate or runtime.settings.admission_rate
@@ -81,10 +83,17 @@ async def leave_queue(runtime: Runtime, user: Principal, ticket: str) -> None:
     await engine(runtime).inventory.leave(sale.rules.listing_id, ticket)
 
 
-async def set_admission_rate(runtime: Runtime, listing_id: str, rate: float | None) -> None:
-    """Admin only (checked by the route): admit this many buyers per second; None = default."""
+async def set_admission_rate(
+    runtime: Runtime, user: Principal, listing_id: str, rate: float | None
+) -> None:
+    """Admit this many buyers per second (None: the default). Admins, or the owner of the
+    company selling the listing; anyone else gets 404, as for a sale that does not exist."""
     async with SalesUoW(runtime) as uow:
-        if await uow.records.sale(listing_id, 0) is None:
+        found = await uow.records.sale(listing_id, 0)
+        allowed = user.has(ADMIN) or (
+            user.has(BUSINESS) and await uow.records.owner_of(listing_id) == user.user_id
+        )
+        if found is None or not allowed:
             raise NotFound("no such sale", slug="not-on-sale")
         await uow.records.set_admission_rate(listing_id, rate)
         await uow.commit()

@@ -12,7 +12,9 @@ import sqlalchemy as sa
 from stampede.kernel.db import Repository
 from stampede.sales.domain.holds import Hold, Kind, Rules, Snapshot
 from stampede.sales.store.tables import (
+    companies,
     holds,
+    owners,
     sale_seats,
     sale_units,
     sales,
@@ -97,6 +99,29 @@ class Records(Repository):
             await self.session.execute(
                 sa.insert(sales).values(listing_id=rules.listing_id, **fields)
             )
+
+    async def remember_listing(self, listing_id: str, company_id: str | None) -> None:
+        await self._put(owners, {"listing_id": listing_id}, {"company_id": company_id})
+
+    async def remember_company(self, company_id: str, owner_id: str) -> None:
+        await self._put(companies, {"company_id": company_id}, {"owner_id": owner_id})
+
+    async def owner_of(self, listing_id: str) -> str | None:
+        """The user who owns the company selling ``listing_id``, when sales knows it."""
+        query = (
+            sa.select(companies.c.owner_id)
+            .join(owners, owners.c.company_id == companies.c.company_id)
+            .where(owners.c.listing_id == listing_id)
+        )
+        found: str | None = (await self.session.execute(query)).scalar()
+        return found
+
+    async def _put(self, table: sa.Table, key: dict[str, Any], values: dict[str, Any]) -> None:
+        """Insert or update one row by its key."""
+        where = sa.and_(*(table.c[name] == value for name, value in key.items()))
+        changed = await self.session.execute(sa.update(table).where(where).values(**values))
+        if not changed.rowcount:  # type: ignore[attr-defined]
+            await self.session.execute(sa.insert(table).values(**key, **values))
 
     async def set_admission_rate(self, listing_id: str, rate: float | None) -> None:
         await self.session.execute(

@@ -33,6 +33,20 @@ sales = sa.Table(
     sa.CheckConstraint("stock >= 0 AND taken >= 0 AND per_user_limit >= 0", name="counts"),
 )
 
+owners = sa.Table(  # who may tune a sale: its company's owner (from catalog and identity facts)
+    "owners",
+    metadata,
+    sa.Column("listing_id", Uuid(), primary_key=True),
+    sa.Column("company_id", Uuid()),
+)
+
+companies = sa.Table(
+    "companies",
+    metadata,
+    sa.Column("company_id", Uuid(), primary_key=True),
+    sa.Column("owner_id", Uuid(), nullable=False),
+)
+
 sale_seats = sa.Table(
     "sale_seats",
     metadata,
