@@ -24,6 +24,7 @@ from stampede.kernel.bus import Bus, MemoryBus, bus_from_url
 from stampede.kernel.calls import ServiceCalls
 from stampede.kernel.consumers import queues_for
 from stampede.kernel.db import Database
+from stampede.kernel.express import Claim
 from stampede.kernel.migrate import migrate
 from stampede.kernel.module import Module, Runtime
 from stampede.kernel.outbox import Relay
@@ -51,15 +52,13 @@ class Platform:
         self.verifier = TokenVerifier(self._jwks, settings.jwt_issuer, settings.jwt_audience)
         self.runtimes = {m.name: self._runtime(m) for m in self.modules}
         self.apps = {m.name: service_app(m, self.runtimes[m.name]) for m in self.modules}
-        self.entries = {m.name: self._entry(m) for m in self.modules}
-        for name, entry in self.entries.items():
-            self.calls.mount_local(name, entry)
+        for name, app in self.apps.items():
+            self.calls.mount_local(name, app)
         self._tasks: list[asyncio.Task[None]] = []
 
-    def _entry(self, module: Module) -> ASGIApp:
-        """What requests for ``module`` enter: its app, behind its raw lane if it has one."""
-        app = self.apps[module.name]
-        return app if module.front is None else module.front(app, self.runtimes[module.name])
+    def lanes(self) -> list[Claim]:
+        """The express lanes of the hosted contexts (see :mod:`stampede.kernel.express`)."""
+        return [m.lanes(self.runtimes[m.name]) for m in self.modules if m.lanes is not None]
 
     def roles(self) -> list[str]:
         """What this process serves: its contexts, plus ``gateway`` when it is the entry."""

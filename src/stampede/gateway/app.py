@@ -18,7 +18,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stampede.gateway import edge
 from stampede.gateway.proxy import forward
+from stampede.kernel.auth import Principal
 from stampede.kernel.errors import NotFound, StampedeError, Unavailable
+from stampede.kernel.express import Admit, Express
 from stampede.kernel.heap import settle_heap
 from stampede.kernel.observe import Observe
 from stampede.kernel.service import runtime_checks
@@ -71,7 +73,7 @@ class Router:
         return scope, edge.capped(receive, settings.max_body_bytes)
 
     async def _dispatch(self, target: str, scope: Scope, receive: Receive, send: Send) -> None:
-        local = self.platform.entries.get(target)
+        local = self.platform.apps.get(target)
         if local is not None:
             await local(scope, receive, send)
         else:
@@ -90,7 +92,23 @@ def edge_app(platform: Platform) -> ASGIApp:
     install_health(app, lambda: _checks(platform))
     _install_openapi(app, platform)
     service = "+".join(platform.roles())
-    return Observe(Router(app, platform), service, platform.settings.access_log_sample)
+    routed = Router(app, platform)
+    limit = platform.settings.max_body_bytes
+    express = Express(routed, platform.lanes(), platform.verifier, _admission(platform), limit)
+    return Observe(express, service, platform.settings.access_log_sample)
+
+
+def _admission(platform: Platform) -> Admit | None:
+    """What the gateway checks of an express-lane request: the rate limits (no body cap
+    needed: a lane takes only small bodies, larger ones go through the router)."""
+    if not platform.settings.hosts_gateway:
+        return None
+    store, settings = platform.store, platform.settings
+
+    async def admit(scope: Scope, user: Principal) -> None:
+        await edge.rate_limit(store, settings, edge.client_ip(scope), user)
+
+    return admit
 
 
 def _checks(platform: Platform) -> dict[str, Check]:

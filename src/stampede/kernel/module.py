@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
-from starlette.types import ASGIApp
 
 from stampede.kernel.bus import Bus
 from stampede.kernel.db import Database, UnitOfWork
+from stampede.kernel.express import Claim
 from stampede.kernel.messages import Event, now
 from stampede.kernel.settings import Settings
 from stampede.kernel.store import Store
@@ -72,6 +72,6 @@ class Module:
     subscriptions: tuple[Subscription, ...] = ()
     seed_demo: Callable[[Runtime], Awaitable[list[str]]] | None = None
     setup: Callable[[Runtime], Awaitable[None]] | None = None  # before consumers and jobs start
-    front: Callable[[ASGIApp, Runtime], ASGIApp] | None = None  # a raw ASGI lane before the app
+    lanes: Callable[[Runtime], Claim] | None = None  # hot requests answered before routing
     background: tuple[Callable[[Runtime], Awaitable[None]], ...] = field(default=())
     tasks: Mapping[str, Callable[..., Awaitable[str]]] = field(default_factory=dict)

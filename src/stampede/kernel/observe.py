@@ -19,9 +19,10 @@ import structlog
 from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.typing import EventDict
 
 from stampede.kernel.calls import request_id
-from stampede.kernel.tracing import continued
+from stampede.kernel.tracing import begin, end, trace_id
 
 REQUESTS = Counter(
     "stampede_http_requests_total", "HTTP requests served", ["service", "area", "method", "status"]
@@ -41,6 +42,7 @@ def configure_logging(level: str = "INFO") -> None:
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            _request_ids,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
@@ -78,6 +80,17 @@ def area_of(path: str) -> str:
     return parts[1] if len(parts) > 1 and parts[0] == "api" else (parts[0] or "root")
 
 
+def _request_ids(_: Any, __: str, event: EventDict) -> EventDict:
+    """Add the request id and trace id of the work being logged (read when a line is written,
+    so serving a request binds nothing)."""
+    rid, tid = request_id.get(), trace_id()
+    if rid:
+        event.setdefault("request_id", rid)
+    if tid:
+        event.setdefault("trace_id", tid)
+    return event
+
+
 class Observe:
     """Every request is counted and timed; an access-log line is written for every 5xx, every
     request slower than :data:`SLOW_S`, and a ``log_sample`` share of the rest (1.0: all)."""
@@ -91,29 +104,32 @@ class Observe:
             return
         scope[OBSERVED] = True
         carried = _carried(scope["headers"])
-        with continued(
-            f"{scope['method']} {area_of(scope['path'])}", carried, SpanKind.SERVER
-        ) as tid:
-            rid = carried.get("x-request-id", "")
-            await self._serve(scope, receive, send, rid if _SANE_ID.match(rid) else tid, tid)
+        name = f"{scope['method']} {area_of(scope['path'])}"
+        ending, tid = begin(name, carried, SpanKind.SERVER)
+        rid = carried.get("x-request-id", "")
+        try:
+            await self._serve(scope, receive, send, rid if _SANE_ID.match(rid) else tid)
+        except BaseException as error:
+            end(ending, error)
+            raise
+        end(ending)
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send, rid: str, tid: str) -> None:
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
         token = request_id.set(rid)
-        structlog.contextvars.bind_contextvars(request_id=rid, trace_id=tid)
         status, started = 500, time.perf_counter()
+        tag = (b"x-request-id", rid.encode())
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+                message["headers"] = [*message.get("headers", ()), tag]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
             self._record(scope, status, time.perf_counter() - started)
-            structlog.contextvars.unbind_contextvars("request_id", "trace_id")
             request_id.reset(token)
 
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:

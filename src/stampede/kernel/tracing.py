@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import Token
+from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
@@ -22,6 +24,11 @@ trace.set_tracer_provider(_provider)
 tracer = trace.get_tracer("stampede")
 _ids = RandomIdGenerator()
 _recording = False
+_EMPTY = otel_context.Context()
+_CARRIES = frozenset(("traceparent", "baggage"))
+_SAMPLED = trace.TraceFlags(trace.TraceFlags.SAMPLED)
+# the context token, and the SDK span's manager when spans are recorded
+Ending = tuple[Token[otel_context.Context], Any]
 
 
 def record_spans(enabled: bool = True) -> None:
@@ -48,18 +55,35 @@ def trace_id() -> str:
 @contextmanager
 def continued(name: str, carrier: Mapping[str, str], kind: trace.SpanKind) -> Iterator[str]:
     """Run the block in a span that continues the trace found in ``carrier``; yield its trace id."""
-    parent = propagate.extract(dict(carrier))
-    if not _recording:
-        token = otel_context.attach(trace.set_span_in_context(_id_only(parent), parent))
-        try:
-            yield trace_id()
-        finally:
-            otel_context.detach(token)
-        return
-    token = otel_context.attach(parent)
+    ending, trace_id_ = begin(name, carrier, kind)
     try:
-        with tracer.start_as_current_span(name, kind=kind):
-            yield trace_id()
+        yield trace_id_
+    except BaseException as error:
+        end(ending, error)
+        raise
+    end(ending)
+
+
+def begin(name: str, carrier: Mapping[str, str], kind: trace.SpanKind) -> tuple[Ending, str]:
+    """Enter a span continuing ``carrier``'s trace: what :func:`end` needs, and the trace id.
+    The pair is :func:`continued` without a generator, for the hottest requests."""
+    if not _recording:
+        parent = propagate.extract(carrier) if _CARRIES.intersection(carrier) else _EMPTY
+        span = _id_only(parent)
+        token = otel_context.attach(trace.set_span_in_context(span, parent))
+        return (token, None), format(span.get_span_context().trace_id, "032x")
+    token = otel_context.attach(propagate.extract(dict(carrier)))
+    manager = tracer.start_as_current_span(name, kind=kind)
+    manager.__enter__()
+    return (token, manager), trace_id()
+
+
+def end(ending: Ending, error: BaseException | None = None) -> None:
+    """Leave the span :func:`begin` entered; ``error`` is what ended the work, if anything."""
+    token, manager = ending
+    try:
+        if manager is not None:
+            manager.__exit__(type(error) if error else None, error, error and error.__traceback__)
     finally:
         otel_context.detach(token)
 
@@ -67,6 +91,10 @@ def continued(name: str, carrier: Mapping[str, str], kind: trace.SpanKind) -> It
 def _id_only(parent: otel_context.Context) -> NonRecordingSpan:
     """A child of the span in ``parent`` (or a new trace) that records nothing."""
     above = trace.get_current_span(parent).get_span_context()
-    trace_id = above.trace_id if above.is_valid else _ids.generate_trace_id()
-    flags = above.trace_flags if above.is_valid else trace.TraceFlags(trace.TraceFlags.SAMPLED)
-    return NonRecordingSpan(SpanContext(trace_id, _ids.generate_span_id(), False, flags))
+    if not above.is_valid:
+        return NonRecordingSpan(
+            SpanContext(_ids.generate_trace_id(), _ids.generate_span_id(), False, _SAMPLED)
+        )
+    return NonRecordingSpan(
+        SpanContext(above.trace_id, _ids.generate_span_id(), False, above.trace_flags)
+    )

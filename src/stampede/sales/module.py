@@ -6,7 +6,7 @@ from pathlib import Path
 
 from stampede.kernel.module import Module
 from stampede.sales import api, handlers
-from stampede.sales.api.fast import FastLane
+from stampede.sales.api.fast import SalesLanes
 from stampede.sales.handlers import engine, upkeep
 from stampede.sales.store import SalesUoW
 
@@ -18,5 +18,5 @@ module = Module(
     subscriptions=handlers.SUBSCRIPTIONS,
     setup=engine.setup,
     background=(upkeep.run_upkeep,),
-    front=FastLane,
+    lanes=SalesLanes,
 )
