@@ -36,7 +36,7 @@ JSON = (b"content-type", b"application/json")
 PROBLEM = (b"content-type", b"application/problem+json")
 MAX_BODY = 16_384
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_PROBLEMS: dict[tuple[str, str, str, str], bytes] = {}  # refusals repeat: encoded once
+_PROBLEMS: dict[tuple[int, str, str, str, str], bytes] = {}  # refusals repeat: encoded once
 log = structlog.get_logger()
 
 
@@ -115,7 +115,7 @@ def problem_reply(error: StampedeError, path: str) -> Reply:
         headers.append((b"retry-after", str(after).encode()))
     if error.extra:
         return error.status, encode(error.problem(path)), headers
-    key = (error.slug, error.title, error.detail, path)
+    key = (error.status, error.slug, error.title, error.detail, path)
     body = _PROBLEMS.get(key)
     if body is None:
         if len(_PROBLEMS) > 4096:
