@@ -82,15 +82,25 @@ async def _admin(sql: str) -> None:
         await conn.close()
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database (asyncpg SQLAlchemy URL), dropped afterwards."""
+def _fresh_database() -> Iterator[str]:
     need(POSTGRES_URL, 5432, "PostgreSQL")
     name = f"stampede_t_{uuid.uuid4().hex[:12]}"
     _run_sync(_admin(f'CREATE DATABASE "{name}"'))
     base = POSTGRES_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     yield f"{base}/{name}"
     _run_sync(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database (asyncpg SQLAlchemy URL), dropped afterwards."""
+    yield from _fresh_database()
+
+
+@pytest.fixture
+def other_postgres_url() -> Iterator[str]:
+    """A second fresh database, for a second context in the same test."""
+    yield from _fresh_database()
 
 
 @pytest.fixture

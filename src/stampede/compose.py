@@ -31,9 +31,10 @@ from stampede.kernel.outbox import Relay
 from stampede.kernel.service import service_app
 from stampede.kernel.settings import Settings
 from stampede.kernel.store import Store, store_from_url
+from stampede.notification.module import module as notification
 from stampede.sales.module import module as sales
 
-MODULES: list[Module] = [identity, catalog, sales]
+MODULES: list[Module] = [identity, catalog, sales, notification]
 log = structlog.get_logger()
 
 

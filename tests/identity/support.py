@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import itertools
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from stampede.compose import Platform
 from stampede.identity import handlers
 from stampede.kernel.module import Runtime
 from stampede.kernel.outbox import OutboxRow
+from tests.notification.support import verification_tokens
 
 PROBLEM = "application/problem+json"
 PASSWORD = "correct-horse-battery"
@@ -100,9 +100,8 @@ async def events(platform: Platform, event_type: str) -> list[dict[str, Any]]:
 
 
 def mailed_tokens(platform: Platform) -> list[str]:
-    """Verification tokens found in ``mail.log``, in the order the mails were written."""
-    log = identity(platform).settings.data_dir / "mail.log"
-    return re.findall(r"verify-email\?token=([A-Za-z0-9_\-]+)", log.read_text(encoding="utf-8"))
+    """Verification tokens in the mail sent so far, in the order the mails were written."""
+    return verification_tokens(platform)
 
 
 def b64(raw: bytes) -> str:

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from stampede.identity.domain import accounts, companies, keys, tokens
 from stampede.identity.domain.demo import DEMO_ACCOUNTS
-from stampede.identity.domain.mail import verification_link, verification_mail
 from stampede.kernel.errors import Conflict, Unprocessable
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -211,21 +210,7 @@ def test_retired_keys_are_published_while_their_tokens_may_live() -> None:
     assert since == NOW - timedelta(seconds=900 + keys.CACHE_S)
 
 
-# -- mail and demo --------------------------------------------------------------------------
-
-
-def test_the_verification_mail_carries_the_link() -> None:
-    link = verification_link("https://shop.example/", "tok_en-1")
-    assert link == "https://shop.example/verify-email?token=tok_en-1"
-    assert verification_link("", "t") == "/verify-email?token=t"
-    mail = verification_mail(
-        name="김민지", email="kim@example.com", locale="ko", link=link, expires_at=NOW, sent_at=NOW
-    )
-    assert mail.startswith("To: 김민지 <kim@example.com>\nSubject: ") and link in mail
-    english = verification_mail(
-        name="Kim", email="kim@example.com", locale="en", link=link, expires_at=NOW, sent_at=NOW
-    )
-    assert "Please verify" in english
+# -- demo --------------------------------------------------------------------------
 
 
 def test_demo_accounts_are_valid_and_marked() -> None:

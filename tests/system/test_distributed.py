@@ -1,8 +1,9 @@
-"""Identity and gateway as separate processes on PostgreSQL, RabbitMQ and Redis.
+"""Identity, notification and gateway as separate processes on PostgreSQL, RabbitMQ and Redis.
 
 The flow a user runs (sign up, log in, read the profile) works through the gateway process, and
 a ``kill -9`` of identity loses no account and no outbox event: every verification mail is
-written once the restarted process relays what was pending.
+written (by notification's mail worker, into ``<data dir>/mail``) once the restarted process
+relays what was pending.
 """
 
 from __future__ import annotations
@@ -20,16 +21,32 @@ import pytest
 from tests.system.processes import Process, free_port, wait_healthy
 
 pytestmark = pytest.mark.system
+QUEUES = [
+    f"notification.{handler}"
+    for handler in (
+        "account_registered",
+        "profile_updated",
+        "verification_requested",
+        "keyword_subscribed",
+        "keyword_unsubscribed",
+        "alert_due",
+        "listing_published",
+        "send_verification_mail",
+        "send_mail",
+    )
+]
+EXCHANGES = ("identity.events", "catalog.events", "notification.events", "stampede.dead-letter")
 
 
 @pytest.fixture
 def cluster(
-    tmp_path: Path, postgres_url: str, amqp_url: str, redis_url: str
+    tmp_path: Path, postgres_url: str, other_postgres_url: str, amqp_url: str, redis_url: str
 ) -> Iterator[dict[str, Process | str]]:
-    identity_port, gateway_port = free_port(), free_port()
+    identity_port, gateway_port, notification_port = free_port(), free_port(), free_port()
     namespace = f"t{uuid.uuid4().hex[:8]}."
     env = {
         "IDENTITY_DATABASE_URL": postgres_url,
+        "NOTIFICATION_DATABASE_URL": other_postgres_url,
         "BUS_URL": amqp_url,
         "STORE_URL": redis_url,
         "STAMPEDE_DATA_DIR": str(tmp_path),
@@ -43,10 +60,16 @@ def cluster(
     gateway = Process(
         ["serve", "gateway", "--port", str(gateway_port)], env, tmp_path / "gateway.log"
     )
-    identity.start()
-    gateway.start()
+    notification = Process(
+        ["serve", "notification", "--port", str(notification_port)],
+        env,
+        tmp_path / "notification.log",
+    )
+    for process in (identity, notification, gateway):
+        process.start()
     try:
         wait_healthy(f"http://127.0.0.1:{identity_port}", identity)
+        wait_healthy(f"http://127.0.0.1:{notification_port}", notification)
         wait_healthy(f"http://127.0.0.1:{gateway_port}", gateway)
         yield {
             "identity": identity,
@@ -56,6 +79,7 @@ def cluster(
         }
     finally:
         gateway.stop()
+        notification.stop()
         identity.stop()
         asyncio.run(drop_topology(amqp_url, namespace))
 
@@ -65,9 +89,10 @@ async def drop_topology(amqp_url: str, namespace: str) -> None:
     connection = await aio_pika.connect(amqp_url)
     async with connection:
         channel = await connection.channel()
-        for queue in ("identity.write_verification_mail", "identity.write_verification_mail.dead"):
-            await channel.queue_delete(namespace + queue)
-        for exchange in ("identity.events", "stampede.dead-letter"):
+        for queue in QUEUES:
+            for name in (queue, f"{queue}.dead"):
+                await channel.queue_delete(namespace + name)
+        for exchange in EXCHANGES:
             await channel.exchange_delete(namespace + exchange)
 
 
@@ -116,11 +141,12 @@ def test_killing_identity_loses_no_account_and_no_event(
     for email in emails:
         assert signup(url, email).status_code == 409  # the account survived
     deadline = time.monotonic() + 30
-    mail = tmp_path / "mail.log"
-    while time.monotonic() < deadline:
-        text = mail.read_text() if mail.exists() else ""
-        if all(email in text for email in emails):
-            break
+    while time.monotonic() < deadline and _unmailed(tmp_path / "mail", emails):
         time.sleep(0.2)
-    text = mail.read_text() if mail.exists() else ""
-    assert [email for email in emails if email not in text] == []
+    assert _unmailed(tmp_path / "mail", emails) == []
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == len(emails)  # once each
+
+
+def _unmailed(folder: Path, emails: list[str]) -> list[str]:
+    text = "".join(f.read_text() for f in folder.glob("*.eml")) if folder.exists() else ""
+    return [email for email in emails if email not in text]

@@ -105,6 +105,13 @@ class KeywordUnsubscribed(CatalogEvent):
     user_id: str
 
 
+def keyword_matches(search_text: str, keyword: str) -> bool:
+    """Whether searching the catalog for ``keyword`` finds a listing with ``search_text`` (as
+    ListingPublished carries it): every term of the keyword, lower-cased, occurs in the text."""
+    text = search_text.lower()
+    return all(term in text for term in keyword.lower().split())
+
+
 class Fact(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -21,7 +21,12 @@ def _queue(module: Module, sub: Subscription, runtime: Runtime) -> Queue:
     async def deliver(envelope: Envelope) -> None:
         event: Event = envelope.open(sub.event)
         with continued(consumer, {"traceparent": envelope.traceparent}, SpanKind.CONSUMER):
-            async with module.unit_of_work(runtime) as uow:
+            uow = module.unit_of_work(runtime)
+            uow.message_id = envelope.id
+            if not sub.exactly_once:
+                await sub.handler(event, uow)
+                return
+            async with uow:
                 if await claim(uow.session, consumer, envelope.id):
                     await sub.handler(event, uow)
                     await uow.commit()

@@ -94,6 +94,7 @@ class UnitOfWork:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.message_id = ""  # the id of the message a consumer handles in this unit, if any
         self._emitted = False
 
     async def __aenter__(self) -> Self:

@@ -11,8 +11,9 @@ import os
 from pathlib import Path
 
 import asyncpg
-from alembic import command
+from alembic import command, op
 from alembic.config import Config
+from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection, make_url
 
 from stampede.kernel.db import Database
@@ -56,3 +57,17 @@ async def ensure_database(url: str) -> None:
                 await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
+
+
+def create_tables(metadata: MetaData) -> None:
+    """In a migration: create every table of ``metadata`` (a context's first revision)."""
+    bind = op.get_bind()
+    for table in metadata.sorted_tables:
+        table.create(bind)
+
+
+def drop_tables(metadata: MetaData) -> None:
+    """In a migration: drop every table of ``metadata``, dependents first."""
+    bind = op.get_bind()
+    for table in reversed(metadata.sorted_tables):
+        table.drop(bind)

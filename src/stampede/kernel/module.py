@@ -51,10 +51,15 @@ EventHandler = Callable[[Any, Any], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Subscription:
-    """``handler(event, uow)`` runs once per ``event`` in its own transaction (inbox)."""
+    """``handler(event, uow)`` runs once per ``event`` in its own transaction (inbox).
+
+    With ``exactly_once=False`` the handler gets an unopened unit of work and makes its effect
+    idempotent itself — for work that must not hold a transaction open, such as sending mail
+    (its send record decides)."""
 
     event: type[Event]
     handler: EventHandler
+    exactly_once: bool = True
 
     @property
     def name(self) -> str:

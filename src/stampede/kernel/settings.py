@@ -26,7 +26,13 @@ DISTRIBUTED_DEFAULTS = {
     "BUS_URL": "amqp://guest:guest@127.0.0.1:5672/",
     "STORE_URL": "redis://127.0.0.1:6379/0",
 }
-SERVICE_PORTS = {"gateway": 8000, "identity": 8101, "catalog": 8102, "sales": 8103}
+SERVICE_PORTS = {
+    "gateway": 8000,
+    "identity": 8101,
+    "catalog": 8102,
+    "sales": 8103,
+    "notification": 8104,
+}
 
 
 class Settings(BaseSettings):
@@ -63,6 +69,9 @@ class Settings(BaseSettings):
     admission_rate: float = Field(50.0, alias="SALES_ADMISSION_RATE", gt=0, le=100_000)
     admission_burst: int = Field(50, alias="SALES_ADMISSION_BURST", ge=1, le=100_000)
     admission_ttl_s: int = Field(120, alias="SALES_ADMISSION_TTL_S", ge=5, le=3600)
+    smtp_url: str = Field("", alias="SMTP_URL", pattern=r"^(|smtps?://.+)$")
+    mail_retry_window_s: float = Field(300.0, alias="MAIL_RETRY_WINDOW_S", ge=0, le=3600)
+    mail_from: str = Field("Stampede <no-reply@stampede.local>", alias="MAIL_FROM")
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> Settings:

@@ -10,7 +10,6 @@ each file short; import them from here.
 
 from __future__ import annotations
 
-from stampede.identity.contracts import EmailVerificationRequested
 from stampede.identity.handlers.accounts import (
     resend_verification,
     sign_up,
@@ -19,7 +18,7 @@ from stampede.identity.handlers.accounts import (
 )
 from stampede.identity.handlers.companies import apply_company, approve_company, reject_company
 from stampede.identity.handlers.keys import rotate_keys, signing_key
-from stampede.identity.handlers.operations import create_admin, seed_demo, write_verification_mail
+from stampede.identity.handlers.operations import create_admin, seed_demo
 from stampede.identity.handlers.sessions import log_in, log_out, refresh
 from stampede.kernel.module import Subscription
 
@@ -39,7 +38,6 @@ __all__ = [
     "signing_key",
     "update_profile",
     "verify_email",
-    "write_verification_mail",
 ]
 
-SUBSCRIPTIONS = (Subscription(EmailVerificationRequested, write_verification_mail),)
+SUBSCRIPTIONS: tuple[Subscription, ...] = ()  # identity listens to no one

@@ -1,21 +1,13 @@
-"""Operator tasks (CLI), the demo seed and the stand-in verification mailer."""
+"""Operator tasks (CLI) and the demo seed."""
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
-
-from stampede.identity.contracts import EmailVerificationRequested
 from stampede.identity.domain.accounts import ADMIN, CUSTOMER, normalize_trusted_email, with_role
 from stampede.identity.domain.demo import DEMO_ACCOUNTS, DemoAccount
-from stampede.identity.domain.mail import verification_link, verification_mail
 from stampede.identity.handlers.accounts import new_account, register
 from stampede.identity.handlers.companies import apply_in, approve_in
 from stampede.identity.store import IdentityUoW
-from stampede.kernel.messages import now
 from stampede.kernel.module import Runtime
-
-MAIL_LOG = "mail.log"
 
 
 async def create_admin(runtime: Runtime, email: str, password: str, name: str = "Admin") -> str:
@@ -56,25 +48,3 @@ async def _seed(uow: IdentityUoW, demo: DemoAccount) -> None:
             uow, account.id, demo.company.application, company_id=demo.company.company_id
         )
         await approve_in(uow, company.id)
-
-
-async def write_verification_mail(event: EmailVerificationRequested, uow: IdentityUoW) -> None:
-    """Appends the verification mail to ``<data_dir>/mail.log`` until a notification context
-    sends real mail. The inbox runs it once per event; a crash between the append and the
-    commit appends it again on redelivery."""
-    settings = uow.runtime.settings
-    mail = verification_mail(
-        name=event.name,
-        email=event.email,
-        locale=event.locale,
-        link=verification_link(settings.public_url, event.token),
-        expires_at=event.expires_at,
-        sent_at=now(),
-    )
-    await asyncio.to_thread(_append, settings.data_dir / MAIL_LOG, mail)
-
-
-def _append(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as log:
-        log.write(text)

@@ -3,8 +3,7 @@
 Revision ID: sales_0001
 """
 
-from alembic import op
-
+from stampede.kernel.migrate import create_tables, drop_tables
 from stampede.sales.store.tables import metadata
 
 revision = "sales_0001"
@@ -14,12 +13,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    for table in metadata.sorted_tables:
-        table.create(bind)
+    create_tables(metadata)
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    for table in reversed(metadata.sorted_tables):
-        table.drop(bind)
+    drop_tables(metadata)

@@ -1,0 +1,1 @@
+"""What notification decides without I/O: message kinds, channels, preferences, rendering."""
