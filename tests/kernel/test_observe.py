@@ -39,3 +39,32 @@ async def test_a_request_without_an_id_gets_its_trace_id() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         reply = await client.get("/", headers={"traceparent": f"00-{trace}-b7ad6b7169203331-01"})
     assert reply.headers["x-request-id"] == trace
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ([(b"x-request-id", b"req-9")], "req-9"),
+        (
+            [(b"traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")],
+            "0af7651916cd43dd8448eb211c80319c",
+        ),
+        ([(b"x-request-id", b"bad id!")], None),
+        ([], None),
+    ],
+)
+async def test_an_express_answer_is_counted_and_gets_a_request_id(
+    headers: list[tuple[bytes, bytes]], expected: str | None
+) -> None:
+    app = Observe(_answering(200), "watch-test")
+    scope = {"type": "http", "method": "POST", "path": "/api/lane/x", "headers": headers}
+    before = observe.REQUESTS.labels("watch-test", "lane", "POST", "201")._value.get()
+
+    async def answer() -> observe.Reply:
+        return 201, b"{}", [(b"content-type", b"application/json")]
+
+    status, _, replied = await app.watch(scope, answer)
+    rid = dict(replied)[b"x-request-id"].decode()
+    assert status == 201 and (rid == expected if expected else len(rid) == 32 and rid != "0" * 32)
+    after = observe.REQUESTS.labels("watch-test", "lane", "POST", "201")._value.get()
+    assert after == before + 1

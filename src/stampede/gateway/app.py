@@ -92,10 +92,10 @@ def edge_app(platform: Platform) -> ASGIApp:
     install_health(app, lambda: _checks(platform))
     _install_openapi(app, platform)
     service = "+".join(platform.roles())
-    routed = Router(app, platform)
+    observed = Observe(Router(app, platform), service, platform.settings.access_log_sample)
     limit = platform.settings.max_body_bytes
-    express = Express(routed, platform.lanes(), platform.verifier, _admission(platform), limit)
-    return Observe(express, service, platform.settings.access_log_sample)
+    admit = _admission(platform)
+    return Express(observed, platform.lanes(), platform.verifier, admit, limit, observed.watch)
 
 
 def _admission(platform: Platform) -> Admit | None:

@@ -1,12 +1,12 @@
 """Express lanes: the few hottest requests, answered ahead of the framework.
 
 A context may claim requests it must answer at crowd speed (placing a hold, entering a waiting
-room, polling a place) through ``Module.lanes``. The edge app puts :class:`Express` right after
-:class:`~stampede.kernel.observe.Observe` (so these requests are counted, timed, traced and
-logged like any other) and before routing. For a claimed request it reads the body, lets the
-lane parse it (no side effects yet), verifies the bearer token, runs the edge's admission (the
-rate limit, when this process is the gateway), then the lane's work — the same handlers the
-framework routes call.
+room, polling a place) through ``Module.lanes``. The edge app puts :class:`Express` first, in
+front of :class:`~stampede.kernel.observe.Observe` and routing. For a claimed request it reads
+the body, lets the lane parse it (no side effects yet), verifies the bearer token, runs the
+edge's admission (the rate limit, when this process is the gateway), then the lane's work — the
+same handlers the framework routes call — under ``watch`` (``Observe.watch``: counted, timed,
+logged and given a request id like any other request).
 
 Whatever a lane is not sure about — no or a bad token, a body that does not parse or is too
 big, an odd header — goes to the full app with the body replayed, so every error reads exactly
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 import structlog
@@ -31,6 +32,7 @@ Work = Callable[[Principal], Awaitable[Reply]]  # the request's effect, for a ve
 Lane = Callable[[Scope, bytes], Work | None]  # parse; None: the full app answers instead
 Claim = Callable[[str, str], Lane | None]  # (method, path) → the lane answering it, or None
 Admit = Callable[[Scope, Principal], Awaitable[None]]  # raises to refuse (e.g. 429)
+Watch = Callable[[Scope, Callable[[], Awaitable[Reply]]], Awaitable[Reply]]  # observes one answer
 
 JSON = (b"content-type", b"application/json")
 PROBLEM = (b"content-type", b"application/problem+json")
@@ -61,9 +63,11 @@ class Express:
         verifier: TokenVerifier,
         admit: Admit | None = None,
         body_limit: int = MAX_BODY,
+        watch: Watch | None = None,
     ) -> None:
         self.app, self.claims, self.verifier, self.admit = app, tuple(claims), verifier, admit
         self.body_limit = min(body_limit, MAX_BODY)
+        self.watch = watch
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         lane = self._claim(scope) if scope["type"] == "http" else None
@@ -76,7 +80,8 @@ class Express:
         if work is None or user is None:
             await self.app(scope, _replaying(body, complete, receive), send)
             return
-        await _send(send, *await self._answer(scope, user, work))
+        answer = partial(self._answer, scope, user, work)
+        await _send(send, *await (answer() if self.watch is None else self.watch(scope, answer)))
 
     def _claim(self, scope: Scope) -> Lane | None:
         method, path = scope["method"], scope["path"]

@@ -13,6 +13,7 @@ import random
 import re
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -22,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.typing import EventDict
 
 from stampede.kernel.calls import request_id
-from stampede.kernel.tracing import begin, end, trace_id
+from stampede.kernel.tracing import begin, end, new_trace_id, spans_recorded, trace_id
 
 REQUESTS = Counter(
     "stampede_http_requests_total", "HTTP requests served", ["service", "area", "method", "status"]
@@ -34,6 +35,7 @@ _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 OBSERVED = "stampede.observed"
 SLOW_S = 1.0  # a request this slow is always logged
 log = structlog.get_logger()
+Reply = tuple[int, bytes, list[tuple[bytes, bytes]]]  # status, body, headers
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -131,6 +133,31 @@ class Observe:
         finally:
             self._record(scope, status, time.perf_counter() - started)
             request_id.reset(token)
+
+    async def watch(self, scope: Scope, answer: Callable[[], Awaitable[Reply]]) -> Reply:
+        """Observe a request answered ahead of the app (an express lane) as :meth:`__call__`
+        would — counted, timed, sampled into the log, ``X-Request-Id`` returned — but enter a
+        trace only when the request brings one or spans are recorded: a lane's events are
+        written in batches shared by many requests, so they carry no one request's trace."""
+        carried = _carried(scope["headers"])
+        ending, tid = None, ""
+        if "traceparent" in carried or spans_recorded():
+            ending, tid = begin(
+                f"{scope['method']} {area_of(scope['path'])}", carried, SpanKind.SERVER
+            )
+        rid = carried.get("x-request-id", "")
+        rid = rid if _SANE_ID.match(rid) else tid or new_trace_id()
+        token = request_id.set(rid)
+        status, started = 500, time.perf_counter()
+        try:
+            status, body, headers = await answer()
+            headers.append((b"x-request-id", rid.encode()))
+            return status, body, headers
+        finally:
+            self._record(scope, status, time.perf_counter() - started)
+            request_id.reset(token)
+            if ending is not None:
+                end(ending)
 
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         area = area_of(scope["path"])

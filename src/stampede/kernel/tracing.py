@@ -37,6 +37,14 @@ def record_spans(enabled: bool = True) -> None:
     _recording = enabled
 
 
+def spans_recorded() -> bool:
+    return _recording
+
+
+def new_trace_id() -> str:
+    return format(_ids.generate_trace_id(), "032x")
+
+
 def current_traceparent() -> str:
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
