@@ -11,12 +11,14 @@ import httpx
 import pytest
 
 from stampede.catalog import handlers
+from stampede.catalog.contracts import keyword_matches
 from stampede.catalog.handlers.content import validated
 from stampede.catalog.store import CatalogUoW
 from stampede.compose import Platform, build
 from stampede.kernel.auth import Principal
 from stampede.kernel.settings import Settings
 from stampede.kernel.sqltypes import new_id
+from tests.catalog.engagement_support import events
 from tests.catalog.support import CATALOG, car, catalog, deal, freeze, performance
 
 ADMIN = Principal(user_id=new_id(), roles=frozenset({"admin"}))
@@ -122,3 +124,33 @@ async def test_the_index_follows_changes_and_hides_what_buyers_cannot_see(
     assert await found(api, "노트북") == {shelf["samsung"]}
     await handlers.delete_listing(CatalogUoW(catalog(platform)), ADMIN, shelf["ultra"])
     assert await found(api, "galaxy") == set()
+
+
+@pytest.mark.parametrize(
+    "keyword",
+    [
+        "갤럭시",
+        "럭시",
+        "galaxy",
+        "GALAXY",
+        "s24",
+        "galaxy ultra",
+        "갤럭시 s24",
+        "갤럭시 ultra",
+        "감귤",
+        "jeju",
+        "환불 보장",
+        "100%",
+        "_특가",
+        "없는말",
+    ],
+)
+async def test_keyword_alerts_match_exactly_what_search_finds(
+    api: httpx.AsyncClient, platform: Platform, shelf: dict[str, str], keyword: str
+) -> None:
+    """Notification matches a keyword against ListingPublished.search_text with
+    ``keyword_matches``; it must agree with the catalog's own search on every listing."""
+    published = await events(catalog(platform), "ListingPublished")
+    assert len(published) == len(shelf)
+    alerted = {d["listing_id"] for _, d in published if keyword_matches(d["search_text"], keyword)}
+    assert alerted == await found(api, keyword)

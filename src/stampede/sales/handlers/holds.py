@@ -11,7 +11,6 @@ recording it (a ghost), the ghost is given back and the request is decided afres
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 
@@ -28,6 +27,7 @@ from stampede.kernel.errors import (
     Unprocessable,
 )
 from stampede.kernel.module import Runtime
+from stampede.kernel.sqltypes import new_id
 from stampede.sales.domain.holds import (
     Hold,
     HoldRequest,
@@ -120,7 +120,7 @@ def _hold(runtime: Runtime, ask: Ask, user: Principal, ticket: str | None) -> Ho
     _check_dates(ask, day_number(now.astimezone(SEOUL).date()))
     expires = now + timedelta(seconds=runtime.settings.hold_ttl_s)
     hold = Hold(
-        hold_id=str(uuid.uuid4()),
+        hold_id=new_id(),
         listing_id=ask.listing_id,
         user_id=user.user_id,
         kind=ask.kind,
