@@ -124,12 +124,17 @@ class Platform:
         self._tasks.append(asyncio.create_task(coro, name=name))
 
     async def seed_demo(self) -> list[str]:
-        """Load each hosted context's demo data; contexts skip it when they hold data."""
+        """Load each hosted context's demo data; contexts skip it when they hold data.
+
+        Between two seeds every event is handled first (the catalog's demo rests on identity's
+        companies); the last seed's events are handled in the background, like any others —
+        the relays run once the platform is started, and the outbox keeps them until then."""
         lines: list[str] = []
-        for module in self.modules:
-            if module.seed_demo is not None:
-                lines += await module.seed_demo(self.runtimes[module.name])
-                await self.settle()  # later contexts' demo data may rest on these events
+        seeds = [(m.name, m.seed_demo) for m in self.modules if m.seed_demo is not None]
+        for number, (name, seed) in enumerate(seeds, start=1):
+            lines += await seed(self.runtimes[name])
+            if number < len(seeds):
+                await self.settle()
         return lines
 
     async def settle(self, rounds: int = 20) -> None:
