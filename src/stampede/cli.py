@@ -13,8 +13,10 @@ import typer
 from pydantic import ValidationError
 
 from stampede import launch
+from stampede.fakepg.knobs import Knobs
+from stampede.fakepg.serve import serve as serve_fakepg
 from stampede.kernel.errors import ConfigurationError, StampedeError
-from stampede.kernel.settings import Settings
+from stampede.kernel.settings import SERVICE_PORTS, Settings
 
 app = typer.Typer(
     help="Stampede: a commerce platform that holds when the crowd stampedes.",
@@ -141,6 +143,43 @@ def outbox_redrive() -> None:
 def outbox_status() -> None:
     """Pending and failed outbox rows per hosted context."""
     _run(lambda: _echo(_async(launch.outbox_status(_settings()))))
+
+
+Rate = Annotated[float, typer.Option(min=0.0, max=1.0)]
+
+
+@app.command()
+def fakepg(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = SERVICE_PORTS["fakepg"],
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    latency_ms: Annotated[int, typer.Option(min=0, help="Wait before each API answer.")] = 0,
+    decline_rate: Rate = 0.0,
+    timeout_rate: Rate = 0.0,
+    lost_reply_rate: Rate = 0.0,
+    duplicate_callback_rate: Rate = 0.0,
+    seed: Annotated[int | None, typer.Option(help="Seed for repeatable outcomes.")] = None,
+    public_url: Annotated[str, typer.Option(help="Where buyers reach its pages.")] = "",
+) -> None:
+    """Run the fake KakaoPay-style payment provider (its key: PAYMENT_PROVIDER_KEY). Rates are
+    per call; change them at run time with PUT /admin/knobs."""
+    knobs = Knobs(
+        latency_ms=latency_ms,
+        decline_rate=decline_rate,
+        timeout_rate=timeout_rate,
+        lost_reply_rate=lost_reply_rate,
+        duplicate_callback_rate=duplicate_callback_rate,
+        seed=seed,
+    )
+
+    def run() -> None:
+        settings = _settings()
+        launch.check_port(host, port)
+        url = public_url or settings.fakepg_public_url
+        serve_fakepg(
+            knobs, host=host, port=port, secret_key=settings.payment_provider_key, public_url=url
+        )
+
+    _run(run)
 
 
 def _task(context: str, task_name: str, **kwargs: Any) -> None:

@@ -17,6 +17,8 @@ import structlog
 from starlette.types import ASGIApp
 
 from stampede.catalog.module import module as catalog
+from stampede.fakepg.app import create_app as create_fakepg
+from stampede.fulfilment.module import module as fulfilment
 from stampede.identity.module import module as identity
 from stampede.kernel.aio import cancel_all
 from stampede.kernel.auth import TokenVerifier
@@ -31,10 +33,22 @@ from stampede.kernel.outbox import Relay
 from stampede.kernel.service import service_app
 from stampede.kernel.settings import Settings
 from stampede.kernel.store import Store, store_from_url
+from stampede.mypage.module import module as mypage
 from stampede.notification.module import module as notification
+from stampede.ordering.module import module as ordering
+from stampede.payment.module import module as payment
 from stampede.sales.module import module as sales
 
-MODULES: list[Module] = [identity, catalog, sales, notification]
+MODULES: list[Module] = [
+    identity,
+    catalog,
+    sales,
+    ordering,
+    payment,
+    fulfilment,
+    mypage,
+    notification,
+]
 log = structlog.get_logger()
 
 
@@ -55,6 +69,8 @@ class Platform:
         self.apps = {m.name: service_app(m, self.runtimes[m.name]) for m in self.modules}
         for name, app in self.apps.items():
             self.calls.mount_local(name, app)
+        if "payment" in self.runtimes and settings.payment_provider_url == "fakepg://":
+            self.calls.mount_local("fakepg", self._fakepg())
         self._tasks: list[asyncio.Task[None]] = []
 
     def lanes(self) -> list[Claim]:
@@ -68,6 +84,11 @@ class Platform:
 
     def remote(self) -> list[str]:
         return [name for name in self.known if name not in self.runtimes]
+
+    def _fakepg(self) -> ASGIApp:
+        """The fake payment provider, in this process (``PAYMENT_PROVIDER_URL=fakepg://``)."""
+        key, public = self.settings.payment_provider_key, self.settings.fakepg_public_url
+        return create_fakepg(secret_key=key, public_url=public)
 
     def _runtime(self, module: Module) -> Runtime:
         db = Database(self.settings.database_url_for(module.name), module.name)

@@ -285,3 +285,69 @@ def test_an_unknown_status_code_is_escaped(locale: str) -> None:
     params = {**BASE["status_changed"], "status": "<b>ODD</b>"}
     rendered = render("status_changed", locale, **params)
     assert "<b>" not in rendered.html and "&lt;b&gt;ODD&lt;/b&gt;" in rendered.html
+
+
+# -- order messages ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("locale", "shown"),
+    [
+        (
+            "ko",
+            (
+                "예매가 확정되었습니다",
+                "좌석: R석 A1, R석 A2",
+                "공연 일시: 2026-03-11 10:00 (한국 시간)",
+            ),
+        ),
+        (
+            "en",
+            ("booking is confirmed", "Seats: R석 A1, R석 A2", "Performance: 2026-03-11 10:00 KST"),
+        ),
+    ],
+)
+def test_a_ticket_confirmation_lists_the_seats_and_the_session_time(
+    locale: str, shown: tuple[str, str, str]
+) -> None:
+    params = {**BASE["booking_confirmed"], "seats": ["R석 A1", "R석 A2"], "session_starts_at": AT}
+    rendered = render("booking_confirmed", locale, **params, amount=120000)
+    assert shown[0] in rendered.subject
+    for line in shown[1:]:
+        assert line in rendered.text
+    assert "120,000" in rendered.text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_an_order_confirmation_shows_item_and_amount_without_seats(locale: str) -> None:
+    rendered = render("booking_confirmed", locale, **BASE["booking_confirmed"], amount=45000)
+    assert ("45,000원" if locale == "ko" else "KRW 45,000") in rendered.text
+    assert "봄 콘서트 R석" in rendered.text
+    assert ("좌석" if locale == "ko" else "Seats") not in rendered.text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_seat_labels_cannot_inject_html(locale: str) -> None:
+    params = {**BASE["booking_confirmed"], "seats": [SCRIPT], "session_starts_at": AT}
+    html = render("booking_confirmed", locale, **params).html
+    assert "<script" not in html and "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("locale", "labels"),
+    [("ko", ("대여 중", "사유: 고객 요청")), ("en", ("Rented", "Reason: at your request"))],
+)
+def test_every_order_status_has_a_label_and_a_cancellation_its_reason(
+    locale: str, labels: tuple[str, str]
+) -> None:
+    for status in ("PENDING_PAYMENT", "PAID", "CONFIRMED", "SHIPPED", "RENTED", "COMPLETED"):
+        params = {**BASE["status_changed"], "subject_kind": "order", "status": status}
+        assert status not in render("status_changed", locale, **params).subject
+    rented = {**BASE["status_changed"], "subject_kind": "order", "status": "RENTED"}
+    assert labels[0] in render("status_changed", locale, **rented).subject
+    cancelled = {**rented, "status": "CANCELLED", "reason": "customer"}
+    assert labels[1] in render("status_changed", locale, **cancelled).text
+    shipped = {**rented, "status": "SHIPPED", "reason": "shipped"}
+    assert ("사유" if locale == "ko" else "Reason") not in render(
+        "status_changed", locale, **shipped
+    ).text

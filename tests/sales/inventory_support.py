@@ -24,7 +24,15 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 
-from stampede.sales.domain.holds import Hold, HoldRequest, HoldResult, Kind, Rules, Verdict
+from stampede.sales.domain.holds import (
+    ORDERED_EXPIRY_MS,
+    Hold,
+    HoldRequest,
+    HoldResult,
+    Kind,
+    Rules,
+    Verdict,
+)
 from stampede.sales.domain.inventory import Inventory
 
 T0 = 1_700_000_000_000  # "now" in every test, in epoch milliseconds
@@ -32,6 +40,7 @@ HOLD_MS = 600_000  # how long a hold lasts unless a test says otherwise
 DAY = 20_000  # an epoch day number; rentals below are DAY + n
 DEAL, SHOW, PHONE, CAR = "deal-1", "show-1", "phone-1", "car-1"
 SEATS = ("A1", "A2", "A3", "A4")
+KEPT = ORDERED_EXPIRY_MS  # how long an order keeps the hold it took
 
 _serial = itertools.count(1)
 

@@ -1,13 +1,16 @@
 """Inventory contract: the life of a hold after it is granted.
 
-``release`` and ``expire`` (exactly once, concurrently, in batches), stock, seats and units
-changed while holds are live, and ``seed`` / ``seeded`` rebuilding a sale.
+``release`` and ``expire`` (exactly once, concurrently, in batches), ``keep`` (a new expiry for
+a live hold, racing ``expire``), stock, seats and units changed while holds are live, and
+``seed`` / ``seeded`` rebuilding a sale.
 The contract and its readings: :mod:`tests.sales.inventory_support`.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from typing import Any
 
 from stampede.sales.domain.holds import Hold, HoldResult, Kind, Rules, Snapshot, Verdict
 from stampede.sales.domain.inventory import Inventory, Place
@@ -15,6 +18,7 @@ from tests.sales.inventory_support import (
     CAR,
     DAY,
     DEAL,
+    KEPT,
     PHONE,
     SEATS,
     SHOW,
@@ -125,6 +129,49 @@ async def test_expire_frees_seats_units_and_days(inventory: Inventory) -> None:
     await granted(inventory, seats("A1", user="bob", now=later))
     await granted(inventory, unit(user="bob", now=later), unit_id="u1")
     await granted(inventory, rental(2, 3, "bob", now=later))
+
+
+async def test_keep_files_a_live_hold_for_a_new_expiry_and_changes_nothing_else(
+    inventory: Inventory,
+) -> None:
+    await deal(inventory, stock=3)
+    hold = await granted(inventory, stock(2, key="k", expires=T0 + 10))
+    assert await inventory.keep(DEAL, hold.hold_id, KEPT) is True
+    kept = replace(hold, expires_ms=KEPT)
+    assert await live(inventory, DEAL) == {kept}
+    assert await inventory.expire(DEAL, T0 + 10**9) == []
+    assert await inventory.available(DEAL) == 1
+    assert await inventory.hold(stock(1, key="k")) == HoldResult(Verdict.REPLAYED, kept)
+    assert await inventory.keep(DEAL, hold.hold_id, T0 + 20) is True  # any time, also sooner
+    assert await inventory.expire(DEAL, T0 + 20) == [replace(hold, expires_ms=T0 + 20)]
+    assert await inventory.available(DEAL) == 3
+
+
+async def test_keep_refuses_a_hold_that_is_not_live(inventory: Inventory) -> None:
+    await show(inventory)
+    expired = await granted(inventory, seats("A1", expires=T0 + 10))
+    released = await granted(inventory, seats("A2", user="bob"))
+    assert await inventory.expire(SHOW, T0 + 10) == [expired]
+    assert await inventory.release(SHOW, released.hold_id) == released
+    for hold_id in (expired.hold_id, released.hold_id, "no-such-hold"):
+        assert await inventory.keep(SHOW, hold_id, KEPT) is False
+    assert await inventory.keep("no-such-sale", expired.hold_id, KEPT) is False
+    assert await live(inventory, SHOW) == set()
+    assert await inventory.available(SHOW) == len(SEATS)
+
+
+async def test_keep_racing_expire_ends_each_hold_one_way(inventory: Inventory) -> None:
+    await deal(inventory, stock=40)
+    holds = [await granted(inventory, stock(2, f"u{i}", expires=T0 + 10)) for i in range(16)]
+    keeps = [inventory.keep(DEAL, hold.hold_id, KEPT) for hold in holds]
+    results: list[Any] = await asyncio.gather(
+        *keeps[:8], inventory.expire(DEAL, T0 + 10), asyncio.gather(*keeps[8:])
+    )
+    *before, expired, after = results
+    kept = {hold for hold, ok in zip(holds, [*before, *after], strict=True) if ok}
+    assert kept.isdisjoint(expired) and kept | set(expired) == set(holds)
+    assert await live(inventory, DEAL) == {replace(h, expires_ms=KEPT) for h in kept}
+    assert await inventory.available(DEAL) == 40 - 2 * len(kept)
 
 
 # --- changes while holds are live ---------------------------------------------------------------

@@ -5,8 +5,8 @@ whose window closes during the run, a car), so random steps collide often. Each 
 is compared with the model where the spec determines it; where it leaves room (a used ticket
 that is also stale, a ticket exactly ``admission_ttl_ms`` old, tokens left over when the queue
 runs dry) the model accepts every reading and follows the adapter. After every step the live
-holds, availability and queue length must equal the model's, and no seat, unit or car day may
-be in two live holds.
+holds (with their expiry, which ``keep`` moves), availability and queue length must equal the
+model's, and no seat, unit or car day may be in two live holds.
 
 Each machine runs the async adapter on its own event loop; the Redis machine uses a namespace of
 its own in db 15 and deletes its keys in ``teardown``.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Coroutine
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from hypothesis import settings
@@ -29,7 +30,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from stampede.sales.domain.holds import Hold
+from stampede.sales.domain.holds import ORDERED_EXPIRY_MS, Hold
 from stampede.sales.domain.inventory import Inventory
 from stampede.sales.store.memory import MemoryInventory
 from stampede.sales.store.redis import RedisInventory
@@ -126,6 +127,17 @@ class InventoryMachine(HoldRules, RuleBasedStateMachine):
         sale = self.sales[listing_id]
         expected = sale.free(hold_id) if hold_id in sale.holds else None
         assert self.run(self.inventory.release(listing_id, hold_id)) == expected
+
+    @rule(data=st.data(), later=st.sampled_from((0, 1_000, 20_000, ORDERED_EXPIRY_MS)))
+    def keep(self, data: st.DataObject, later: int) -> None:
+        known = [(hold.listing_id, hold.hold_id) for hold in self.issued]
+        listing_id, hold_id = data.draw(st.sampled_from([*known, (DEAL, "h-nope")]))
+        sale = self.sales[listing_id]
+        expires = later if later == ORDERED_EXPIRY_MS else self.now + later
+        is_live = hold_id in sale.holds
+        assert self.run(self.inventory.keep(listing_id, hold_id, expires)) is is_live
+        if is_live:
+            sale.holds[hold_id] = replace(sale.holds[hold_id], expires_ms=expires)
 
     @rule(data=st.data(), limit=st.integers(1, 4), step=LATER)
     def expire(self, data: st.DataObject, limit: int, step: int) -> None:

@@ -30,6 +30,7 @@ class ListingPublished(CatalogEvent):
     category: str
     search_text: str
     price: int
+    deal_price: int | None = None  # what a deal's buyer pays, when it has one
     opens_at: datetime | None = None
     closes_at: datetime | None = None
 
@@ -44,6 +45,7 @@ class ListingUpdated(CatalogEvent):
     category: str
     search_text: str
     price: int
+    deal_price: int | None = None  # what a deal's buyer pays, when it has one
     opens_at: datetime | None = None
     closes_at: datetime | None = None
 

@@ -32,6 +32,11 @@ SERVICE_PORTS = {
     "catalog": 8102,
     "sales": 8103,
     "notification": 8104,
+    "ordering": 8105,
+    "payment": 8106,
+    "fulfilment": 8107,
+    "mypage": 8108,
+    "fakepg": 8190,
 }
 
 
@@ -72,6 +77,18 @@ class Settings(BaseSettings):
     smtp_url: str = Field("", alias="SMTP_URL", pattern=r"^(|smtps?://.+)$")
     mail_retry_window_s: float = Field(300.0, alias="MAIL_RETRY_WINDOW_S", ge=0, le=3600)
     mail_from: str = Field("Stampede <no-reply@stampede.local>", alias="MAIL_FROM")
+    payment_due_s: int = Field(900, alias="ORDER_PAYMENT_DUE_S", ge=10, le=86400)
+    payment_provider_url: str = Field(
+        "fakepg://", alias="PAYMENT_PROVIDER_URL", pattern=r"^(fakepg://|https?://.+)$"
+    )
+    payment_approval: Literal["async", "sync"] = Field("async", alias="PAYMENT_APPROVAL")
+    payment_provider_key: str = Field(
+        "DEV-fakepg-secret-key", alias="PAYMENT_PROVIDER_KEY", min_length=8
+    )
+    payment_provider_cid: str = Field("TC0ONETIME", alias="PAYMENT_PROVIDER_CID", min_length=1)
+    payment_stale_s: float = Field(10.0, alias="PAYMENT_STALE_S", gt=0, le=3600)
+    payment_reconcile_s: float = Field(2.0, alias="PAYMENT_RECONCILE_S", gt=0, le=3600)
+    fakepg_public_url: str = Field("", alias="FAKEPG_PUBLIC_URL", pattern=r"^(|https?://.+)$")
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> Settings:
@@ -97,7 +114,10 @@ class Settings(BaseSettings):
         return raw.format(context=context, data_dir=self.data_dir.resolve().as_posix())
 
     def service_url(self, context: str) -> str:
-        """Where a context listens when it runs in another process (``<CONTEXT>_URL``)."""
+        """Where a context listens when it runs in another process (``<CONTEXT>_URL``); the
+        payment provider (``fakepg``) is at ``PAYMENT_PROVIDER_URL`` when that is http(s)."""
+        if context == "fakepg" and self.payment_provider_url.startswith(("http://", "https://")):
+            return self.payment_provider_url.rstrip("/")
         default = f"http://127.0.0.1:{SERVICE_PORTS.get(context, 8000)}"
         return os.environ.get(f"{context.upper()}_URL", default).rstrip("/")
 

@@ -14,7 +14,7 @@ are imported before this package's names exist, so they import siblings by modul
 
 from __future__ import annotations
 
-from stampede.catalog.handlers import engagement, importer, windows
+from stampede.catalog.handlers import engagement, importer, rentals, windows
 from stampede.catalog.handlers.companies import (
     add_shop,
     create_shop,
@@ -52,5 +52,7 @@ __all__ = [
 ]
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
-    Subscription(CompanyApproved, remember_company),
-) + getattr(engagement, "SUBSCRIPTIONS", ())
+    (Subscription(CompanyApproved, remember_company),)
+    + getattr(engagement, "SUBSCRIPTIONS", ())
+    + rentals.SUBSCRIPTIONS
+)

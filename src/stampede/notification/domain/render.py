@@ -24,7 +24,13 @@ DEFAULT_LOCALE = "ko"
 SUBJECT_MAX = 200
 KST = timezone(timedelta(hours=9), "KST")
 
-_OPTIONAL: dict[str, dict[str, object]] = {"status_changed": {"title": ""}}
+_OPTIONAL: dict[str, dict[str, object]] = {
+    "status_changed": {"title": "", "reason": ""},
+    "booking_confirmed": {
+        "amount": None, "seats": [], "session_starts_at": None, "start_date": None,
+        "end_date": None,
+    },
+}  # fmt: skip
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
 _TIME_SUFFIX = {"ko": "(한국 시간)", "en": "KST"}
 _LEADS = {
@@ -46,13 +52,26 @@ STATUS_LABELS = {
         "CANCELLED": "취소", "REFUNDED": "환불 완료", "SHIPPED": "배송 시작",
         "DELIVERED": "배송 완료", "PICKED_UP": "수령 완료", "RETURNED": "반납 완료",
         "ISSUED": "발급 완료", "CHECKED_IN": "입장 완료", "FAILED": "실패", "COMPLETED": "완료",
+        "RENTED": "대여 중",
     },
     "en": {
         "PENDING_PAYMENT": "Awaiting payment", "PAID": "Paid", "CONFIRMED": "Confirmed",
         "CANCELLED": "Cancelled", "REFUNDED": "Refunded", "SHIPPED": "Shipped",
         "DELIVERED": "Delivered", "PICKED_UP": "Picked up", "RETURNED": "Returned",
         "ISSUED": "Issued", "CHECKED_IN": "Checked in", "FAILED": "Failed",
-        "COMPLETED": "Completed",
+        "COMPLETED": "Completed", "RENTED": "Rented",
+    },
+}  # fmt: skip
+REASON_LABELS = {
+    "ko": {
+        "customer": "고객 요청", "seller_refund": "판매자 환불", "payment_declined": "결제 거절",
+        "payment_timeout": "결제 시간 초과", "payment_cancelled": "결제 취소",
+        "payment_provider_error": "결제 오류",
+    },
+    "en": {
+        "customer": "at your request", "seller_refund": "refunded by the seller",
+        "payment_declined": "payment declined", "payment_timeout": "payment not made in time",
+        "payment_cancelled": "payment cancelled", "payment_provider_error": "payment error",
     },
 }  # fmt: skip
 
@@ -95,6 +114,13 @@ def status_label(context: Context, code: str) -> str:
 
 
 @pass_context
+def reason_label(context: Context, code: str) -> str:
+    """Why a status changed, in words, for the reasons worth telling (a cancellation's);
+    empty for any other reason (the status already says it)."""
+    return REASON_LABELS[context["locale"]].get(code, "")
+
+
+@pass_context
 def lead_label(context: Context, lead: str) -> str:
     """How long until a deal opens ("24h", "1h") in words; any other lead raises ValueError."""
     try:
@@ -121,7 +147,7 @@ def _environment(*, autoescape: bool) -> Environment:
     )
     env.filters.update(
         kst=kst, won=won, subject_label=subject_label, status_label=status_label,
-        lead_label=lead_label, href=href,
+        reason_label=reason_label, lead_label=lead_label, href=href,
     )  # fmt: skip
     return env
 

@@ -13,7 +13,8 @@ from enum import StrEnum
 
 class Topic(StrEnum):
     ACCOUNT = "account"
-    ORDERS = "orders"
+    ORDERS = "orders"  # the booking/order confirmation
+    ORDER_STATUS = "order_status"  # a message on every later change of an order's status
     DEAL_ALERTS = "deal_alerts"
     KEYWORD_ALERTS = "keyword_alerts"
 
@@ -26,7 +27,7 @@ class Channel(StrEnum):
 TOPIC_OF_KIND: Mapping[str, Topic] = {
     "verify_email": Topic.ACCOUNT,
     "booking_confirmed": Topic.ORDERS,
-    "status_changed": Topic.ORDERS,
+    "status_changed": Topic.ORDER_STATUS,
     "deal_alert": Topic.DEAL_ALERTS,
     "keyword_alert": Topic.KEYWORD_ALERTS,
 }

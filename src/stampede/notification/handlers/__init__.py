@@ -1,4 +1,5 @@
-"""Notification's use cases: the consumers that make messages, the mail workers, the choices."""
+"""Notification's use cases: the consumers that make messages (accounts and alerts in
+``consumers``, orders in ``orders``), the mail workers, the choices."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from stampede.notification.contracts import MailQueued, VerificationMailQueued
 from stampede.notification.handlers.choices import mark_read, set_preferences
 from stampede.notification.handlers.consumers import SUBSCRIPTIONS as CONSUMERS
 from stampede.notification.handlers.mailing import open_mailer, send_mail
+from stampede.notification.handlers.orders import SUBSCRIPTIONS as ORDERS
 from stampede.notification.store import NotificationUoW
 
 
@@ -17,6 +19,7 @@ async def send_verification_mail(event: VerificationMailQueued, uow: Notificatio
 
 SUBSCRIPTIONS = (
     *CONSUMERS,
+    *ORDERS,
     Subscription(VerificationMailQueued, send_verification_mail, exactly_once=False),
     Subscription(MailQueued, send_mail, exactly_once=False),
 )

@@ -10,12 +10,13 @@ from stampede.notification.store.records import (
     Deliveries,
     Keywords,
     Notices,
+    Orders,
     Preferences,
     Recipients,
 )
-from stampede.notification.store.tables import Delivery, Notice
+from stampede.notification.store.tables import Delivery, Notice, OrderCopy
 
-__all__ = ["Delivery", "Notice", "NotificationUoW"]
+__all__ = ["Delivery", "Notice", "NotificationUoW", "OrderCopy"]
 
 
 class NotificationUoW(UnitOfWork):
@@ -24,6 +25,7 @@ class NotificationUoW(UnitOfWork):
     notices: Notices
     deliveries: Deliveries
     preferences: Preferences
+    orders: Orders
 
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(runtime.db)
@@ -36,4 +38,5 @@ class NotificationUoW(UnitOfWork):
         self.notices = Notices(self.session)
         self.deliveries = Deliveries(self.session)
         self.preferences = Preferences(self.session)
+        self.orders = Orders(self.session)
         return self

@@ -6,10 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from stampede.kernel.db import Repository
 from stampede.kernel.messages import now
-from stampede.notification.store.tables import Delivery, Keyword, Notice, Preference, Recipient
+from stampede.notification.store.tables import (
+    Delivery,
+    Keyword,
+    Notice,
+    OrderCopy,
+    Preference,
+    Recipient,
+)
 
 
 class Recipients(Repository):
@@ -109,3 +117,20 @@ class Preferences(Repository):
                 Preference(user_id=user_id, topic=topic, channel=channel, enabled=enabled)
             )
         await self.session.flush()
+
+
+class Orders(Repository):
+    async def claim(self, order_id: str, user_id: str) -> OrderCopy:
+        """The order's copy, locked for this transaction (``FOR UPDATE`` on PostgreSQL; SQLite
+        serialises writers); an empty one is inserted first when there is none, so the first
+        two events of one order meet on one row instead of one failing."""
+        dialect = self.session.get_bind().dialect.name
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OrderCopy)
+        fresh = {"order_id": order_id, "user_id": user_id, "placed": False, "told_seq": 0}
+        await self.session.execute(
+            insert.values(**fresh, seat_labels=[]).on_conflict_do_nothing(
+                index_elements=["order_id"]
+            )
+        )
+        query = select(OrderCopy).where(OrderCopy.order_id == order_id).with_for_update()
+        return (await self.session.scalars(query.execution_options(populate_existing=True))).one()

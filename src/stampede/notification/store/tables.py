@@ -1,5 +1,5 @@
-"""Notification's tables: its copy of recipients and keyword subscriptions, the in-app inbox,
-the mail send record and preferences.
+"""Notification's tables: its copy of recipients, keyword subscriptions and orders, the in-app
+inbox, the mail send record and preferences.
 
 The database keeps the promises: one inbox entry and one mail per (event, recipient) — the
 unique ``(user_id, event_id)`` keys — and a mail's status moves only forward.
@@ -7,9 +7,19 @@ unique ``(user_id, event_id)`` keys — and a mail's status moves only forward.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from stampede.kernel.messages import now
@@ -95,3 +105,23 @@ class Preference(Base):
     topic: Mapped[str] = mapped_column(String(20), primary_key=True)
     channel: Mapped[str] = mapped_column(String(10), primary_key=True)
     enabled: Mapped[bool] = mapped_column(Boolean)
+
+
+class OrderCopy(Base):
+    """What the messages about an order need (from ordering's events), and how far its status
+    was told: ``told_seq`` is the newest change told; ``confirmed_event_id`` holds a CONFIRMED
+    change that came before the order's details, so the confirmation goes out when they do."""
+
+    __tablename__ = "order_copies"
+    order_id: Mapped[str] = mapped_column(Uuid(), primary_key=True)
+    user_id: Mapped[str] = mapped_column(Uuid())
+    placed: Mapped[bool] = mapped_column(Boolean, default=False)
+    listing_kind: Mapped[str] = mapped_column(String(12), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    amount: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    seat_labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    session_starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    told_seq: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed_event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

@@ -10,6 +10,7 @@ A *sale* is one listing. Four kinds of thing can be held, one atomic step each:
   the return day and is not held).
 
 The per-user limit counts pieces (quantity, seats, units, rentals) per sale; 0 means none.
+A hold an order took is kept until :data:`ORDERED_EXPIRY_MS`: only the order ends it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from enum import StrEnum
 MAX_QUANTITY = 100  # pieces of stock in one hold
 MAX_SEATS = 20  # seats in one hold
 MAX_RENTAL_DAYS = 30  # days in one car hold
+ORDERED_EXPIRY_MS = 32_503_680_000_000  # 3000-01-01 UTC: an ordered hold never comes due
 
 
 EPOCH = date(1970, 1, 1).toordinal()

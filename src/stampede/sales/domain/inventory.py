@@ -19,6 +19,12 @@ Semantics every adapter keeps:
   the idempotency key and files the hold for expiry at ``hold.expires_ms``.
 * ``release`` and ``expire`` free a live hold's stock, seats, unit or days and the user's
   pieces exactly once; the ticket stays used and the idempotency key is forgotten.
+* ``keep`` files a live hold for expiry at a new time in one atomic step (an order keeps its
+  hold until ``ORDERED_EXPIRY_MS``), changing nothing else; it answers False and changes nothing
+  when the hold is not live (already expired or released, or unknown). So a ``keep`` and an
+  ``expire`` of the same hold racing end one way: kept (not due any more) or freed (not kept).
+  A hold is live until ``release`` or ``expire`` frees it, so a hold past ``expires_ms`` that
+  no ``expire`` has reached yet can still be kept.
 * Stock, seats, units and the rentable flag can change while holds are live: stock may fall
   below what is held (nothing more is granted until holds end), a removed seat or unit that is
   held stays held until its hold ends.
@@ -76,6 +82,10 @@ class Inventory(Protocol):
 
     async def expire(self, listing_id: str, now_ms: int, limit: int = 500) -> list[Hold]:
         """Free and return up to ``limit`` holds whose ``expires_ms`` ≤ ``now_ms``."""
+        ...
+
+    async def keep(self, listing_id: str, hold_id: str, expires_ms: int) -> bool:
+        """Re-file a live hold for expiry at ``expires_ms``; False when it is not live here."""
         ...
 
     async def live_holds(self, listing_id: str) -> list[Hold]: ...

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from stampede.kernel.module import Runtime
-from stampede.sales.domain.holds import Hold
+from stampede.sales.domain.holds import ORDERED_EXPIRY_MS, Hold
 from stampede.sales.domain.inventory import Inventory
 from stampede.sales.handlers.ledger import Ledger
 from stampede.sales.store import Sale, SalesUoW, open_inventory, to_ms
@@ -37,7 +37,10 @@ class Engine:
     def old_enough_for_ghost(self, hold: Hold) -> bool:
         """Whether an inventory hold the record lacks is a ghost (its process died before
         recording it): placed more than :data:`GHOST_GRACE` ago, far longer than recording
-        takes."""
+        takes. An ordered hold is recorded before it is kept, so lacking it the record ended
+        it (a process died before freeing it): always a ghost."""
+        if hold.expires_ms >= ORDERED_EXPIRY_MS:
+            return True
         placed_ms = hold.expires_ms - self.runtime.settings.hold_ttl_s * 1000
         return placed_ms < to_ms(self.runtime.now() - GHOST_GRACE)
 

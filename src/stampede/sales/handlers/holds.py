@@ -1,4 +1,4 @@
-"""Placing, reading and releasing holds.
+"""Placing, reading and releasing holds (an order taking one: :mod:`.orders`).
 
 Placing: the admission token is checked without a round trip (signature, owner, sale,
 expiry), then one atomic inventory step decides, then the grant is recorded durably before the
@@ -38,7 +38,7 @@ from stampede.sales.domain.holds import (
 )
 from stampede.sales.domain.tokens import read_admission
 from stampede.sales.handlers.engine import engine
-from stampede.sales.store import SalesUoW, to_ms
+from stampede.sales.store import Recorded, SalesUoW, to_ms
 
 
 @dataclass(frozen=True)
@@ -178,24 +178,40 @@ async def _record(runtime: Runtime, result: HoldResult) -> Hold:
 async def _recorded(runtime: Runtime, first: Hold) -> Hold | None:
     async with SalesUoW(runtime) as uow:
         found = await uow.records.get(first.hold_id)
-    return None if found is None else found[0]
+    return None if found is None else found.hold
+
+
+async def recorded_hold(runtime: Runtime, user_id: str, hold_id: str) -> Recorded:
+    """A hold of ``user_id``'s as the record has it; 404 ``no-hold`` for anyone else's."""
+    async with SalesUoW(runtime) as uow:
+        found = await uow.records.get(hold_id)
+    if found is None or found.hold.user_id != user_id:
+        raise NotFound("no such hold", slug="no-hold")
+    return found
 
 
 async def read_hold(runtime: Runtime, user: Principal, hold_id: str) -> tuple[Hold, str, str]:
     """A hold of the caller's (404 for anyone else's), its state and creation time."""
-    async with SalesUoW(runtime) as uow:
-        found = await uow.records.get(hold_id)
-    if found is None or found[0].user_id != user.user_id:
-        raise NotFound("no such hold", slug="no-hold")
-    hold, state, created_at = found
-    return hold, state, created_at.isoformat()
+    found = await recorded_hold(runtime, user.user_id, hold_id)
+    return found.hold, found.state, found.created_at.isoformat()
+
+
+def _ordered() -> Conflict:
+    return Conflict("an order holds this now; cancel the order instead", slug="hold-ordered")
 
 
 async def release_hold(runtime: Runtime, user: Principal, hold_id: str) -> None:
-    """End the caller's live hold and free its goods; a hold already ended stays as it is."""
-    hold, state, _ = await read_hold(runtime, user, hold_id)
-    if state != "live":
+    """End the caller's live hold and free its goods; a hold already ended stays as it is.
+    A hold an order took is the order's: 409 ``hold-ordered``, nothing changes (also when the
+    order takes it while this runs — the record decides which came first)."""
+    found = await recorded_hold(runtime, user.user_id, hold_id)
+    if found.state != "live":
         return
+    if found.order_id is not None:
+        raise _ordered()
     live = engine(runtime)
-    await live.ledger.end([hold], "released")
-    await live.inventory.release(hold.listing_id, hold.hold_id)
+    if not await live.ledger.end([found.hold], "released"):
+        now = await recorded_hold(runtime, user.user_id, hold_id)
+        if now.state == "live" and now.order_id is not None:
+            raise _ordered()
+    await live.inventory.release(found.hold.listing_id, hold_id)

@@ -93,15 +93,18 @@ class Ledger:
         sale = self.sales.get(hold.listing_id)
         return 0 if sale is None else sale.rules.per_user_limit
 
-    async def end(self, holds: Sequence[Hold], state: str) -> list[Hold]:
+    async def end(
+        self, holds: Sequence[Hold], state: str, order_id: str | None = None
+    ) -> list[Hold]:
         """End the live ones among ``holds`` as ``released`` or ``expired``, once each, with
-        their events; returns those that were live."""
+        their events; returns those that were live. Only holds no order took, or with
+        ``order_id`` only the holds that order took (released for reason ``order``)."""
         ended: list[Hold] = []
         async with SalesUoW(self.runtime) as uow:
             at = self.runtime.now()
             for hold in holds:
-                if await uow.claims.end(hold, state, at):
-                    uow.emit(_ended_event(hold, state), subject=hold.listing_id)
+                if await uow.claims.end(hold, state, at, order_id):
+                    uow.emit(_ended_event(hold, state, order_id), subject=hold.listing_id)
                     ended.append(hold)
             await uow.commit()
         return ended
@@ -112,9 +115,12 @@ def _emit_placed(uow: SalesUoW, holds: list[Hold]) -> None:
         uow.emit(placed_event(hold), subject=hold.listing_id)
 
 
-def _ended_event(hold: Hold, state: str) -> HoldReleased | HoldExpired:
+def _ended_event(hold: Hold, state: str, order_id: str | None) -> HoldReleased | HoldExpired:
     if state == "expired":
         return HoldExpired(hold_id=hold.hold_id, listing_id=hold.listing_id, user_id=hold.user_id)
     return HoldReleased(
-        hold_id=hold.hold_id, listing_id=hold.listing_id, user_id=hold.user_id, reason="customer"
+        hold_id=hold.hold_id,
+        listing_id=hold.listing_id,
+        user_id=hold.user_id,
+        reason="customer" if order_id is None else "order",
     )

@@ -6,6 +6,9 @@ inventory's token bucket makes several processes together admit at that rate). E
 record ends each once and emits HoldExpired), ends holds the record has overdue although the
 inventory lost them, and re-seeds the inventory from the record when its data was lost
 (``seeded()`` is False: a new process for the embedded store, a flushed or restarted Redis).
+Holds an order took never come due (their expiry is ``ORDERED_EXPIRY_MS`` in the inventory and
+the record) and the record ends as expired only holds no order took, so expiry never ends an
+ordered hold; a re-seed copies them from the record as they are.
 Every :data:`GHOST_EVERY` sweeps it gives back ghosts (see :func:`reclaim_ghosts`).
 """
 
@@ -19,6 +22,7 @@ import structlog
 from prometheus_client import Counter, Gauge
 
 from stampede.kernel.module import Runtime
+from stampede.sales.domain.holds import Hold
 from stampede.sales.handlers.engine import Engine, engine
 from stampede.sales.handlers.queue import admission_rate
 from stampede.sales.store import Sale, SalesUoW, to_ms
@@ -88,8 +92,24 @@ async def sweep(live: Engine) -> None:
     async for listing_id in _in_turns(live.sales):
         freed = await live.inventory.expire(listing_id, now_ms)
         if freed:
-            ENDED.labels("expired").inc(len(await live.ledger.end(freed, "expired")))
+            ended = await live.ledger.end(freed, "expired")
+            ENDED.labels("expired").inc(len(ended))
+            if len(ended) < len(freed):
+                await _keep_the_ordered(live, listing_id, freed, ended)
     await _end_overdue(live)
+
+
+async def _keep_the_ordered(
+    live: Engine, listing_id: str, freed: list[Hold], ended: list[Hold]
+) -> None:
+    """The inventory expired a hold the record still has live: an order took it while a
+    re-seed brought back its old expiry. The record wins: the sale is seeded again (meanwhile
+    the database refuses whatever would take the same goods)."""
+    rest = {hold.hold_id for hold in freed} - {hold.hold_id for hold in ended}
+    async with SalesUoW(live.runtime) as uow:
+        still_live = await uow.records.live_among(rest)
+    if still_live:
+        await _reseed(live, listing_id)
 
 
 async def _end_overdue(live: Engine) -> None:

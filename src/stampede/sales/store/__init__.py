@@ -14,9 +14,19 @@ from stampede.kernel.errors import ConfigurationError
 from stampede.kernel.module import Runtime
 from stampede.sales.domain.inventory import Inventory
 from stampede.sales.store.claims import Claims, Refused
-from stampede.sales.store.records import Records, Sale, from_ms, to_ms
+from stampede.sales.store.records import Recorded, Records, Sale, from_ms, to_ms
 
-__all__ = ["Claims", "Records", "Refused", "Sale", "SalesUoW", "from_ms", "open_inventory", "to_ms"]
+__all__ = [
+    "Claims",
+    "Recorded",
+    "Records",
+    "Refused",
+    "Sale",
+    "SalesUoW",
+    "from_ms",
+    "open_inventory",
+    "to_ms",
+]
 
 
 class SalesUoW(UnitOfWork):

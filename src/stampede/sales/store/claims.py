@@ -6,7 +6,10 @@ records them one by one with :meth:`Claims.add`, each inside a savepoint, so onl
 ones are dropped (:class:`Refused`). The guards: primary keys of the seat, unit and day claims;
 a conditional stock update (taken never passes stock); the per-user count checked against
 ``cap``, the sale's limit at the grant (a release clears ``cap``: limits guard grants only).
-:meth:`Claims.end` ends a live hold once (a conditional update) and frees its claims.
+:meth:`Claims.end` ends a live hold once (a conditional update) and frees its claims;
+:meth:`Claims.take` gives a live hold to an order. Both are conditional on the hold's owner (no
+order, or the one order that took it), so a take and an end racing on one hold serialize on
+its row: whichever commits first wins and the other changes nothing.
 """
 
 from __future__ import annotations
@@ -105,11 +108,27 @@ class Claims(Repository):
             if rows:
                 await self.session.execute(sa.insert(table), rows)
 
-    async def end(self, hold: Hold, state: str, at: datetime) -> bool:
-        """Mark a live hold ``state`` and free its claims; False when it was not live."""
+    async def take(self, hold_id: str, order_id: str, until: datetime) -> bool:
+        """Give a live hold to ``order_id``, to expire at ``until`` (again for the same order:
+        the same); False when it is not live or another order took it."""
+        taken = await self.session.execute(
+            sa.update(holds)
+            .where(
+                (holds.c.hold_id == hold_id)
+                & (holds.c.state == "live")
+                & (holds.c.order_id.is_(None) | (holds.c.order_id == order_id))
+            )
+            .values(order_id=order_id, expires_at=until)
+        )
+        return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+    async def end(self, hold: Hold, state: str, at: datetime, order_id: str | None = None) -> bool:
+        """Mark a live hold ``state`` and free its claims; False when it was not live, or not
+        ``order_id``'s (None: a hold no order took)."""
+        owner = holds.c.order_id.is_(None) if order_id is None else holds.c.order_id == order_id
         ended = await self.session.execute(
             sa.update(holds)
-            .where((holds.c.hold_id == hold.hold_id) & (holds.c.state == "live"))
+            .where((holds.c.hold_id == hold.hold_id) & (holds.c.state == "live") & owner)
             .values(state=state, ended_at=at)
         )
         if not ended.rowcount:  # type: ignore[attr-defined]

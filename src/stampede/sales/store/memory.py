@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
+from dataclasses import replace
 
 from stampede.sales.domain.holds import Hold, HoldRequest, HoldResult, Kind, Rules, Snapshot
 from stampede.sales.domain.holds import Verdict as V
@@ -107,6 +108,13 @@ class MemoryInventory:
             return []
         due = sorted((h for h in sale.holds.values() if h.expires_ms <= now_ms), key=due_order)
         return [free(sale, hold.hold_id) for hold in due[:limit]]
+
+    async def keep(self, listing_id: str, hold_id: str, expires_ms: int) -> bool:
+        sale = self._sales.get(listing_id)
+        if sale is None or hold_id not in sale.holds:
+            return False
+        sale.holds[hold_id] = replace(sale.holds[hold_id], expires_ms=expires_ms)
+        return True
 
     async def live_holds(self, listing_id: str) -> list[Hold]:
         sale = self._sales.get(listing_id)

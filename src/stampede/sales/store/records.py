@@ -40,6 +40,17 @@ class Sale:
     admission_rate: float | None
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """A hold as the record has it: its state (live, released, expired), when it was made,
+    and the order that took it (None while it is the buyer's alone)."""
+
+    hold: Hold
+    state: str
+    created_at: datetime
+    order_id: str | None = None
+
+
 def _sale(row: Any, admission_ttl_ms: int) -> Sale:
     rules = Rules(
         row.listing_id,
@@ -195,12 +206,26 @@ class Records(Repository):
         )
         return [_hold(row) for row in await self.session.execute(query)]
 
-    async def get(self, hold_id: str) -> tuple[Hold, str, datetime] | None:
-        """A hold with its state and creation time."""
+    async def get(self, hold_id: str) -> Recorded | None:
         row = (
             await self.session.execute(sa.select(holds).where(holds.c.hold_id == hold_id))
         ).first()
-        return None if row is None else (_hold(row), row.state, row.created_at)
+        if row is None:
+            return None
+        return Recorded(_hold(row), row.state, row.created_at, row.order_id)
+
+    async def live_among(self, hold_ids: Iterable[str]) -> set[str]:
+        """Which of ``hold_ids`` the record has live."""
+        query = sa.select(holds.c.hold_id).where(
+            holds.c.hold_id.in_(list(hold_ids)) & (holds.c.state == "live")
+        )
+        return set((await self.session.execute(query)).scalars())
+
+    async def shop_of(self, unit_id: str) -> str | None:
+        """The shop a unit is sold at, while sales knows the unit."""
+        query = sa.select(sale_units.c.shop_id).where(sale_units.c.unit_id == unit_id)
+        found: str | None = (await self.session.execute(query)).scalar()
+        return found
 
     async def overdue(self, before: datetime, limit: int) -> list[Hold]:
         query = (

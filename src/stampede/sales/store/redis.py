@@ -78,7 +78,7 @@ _GOODS, _HOLD = 14, 15  # how many of the keys above the goods scripts and the h
 _HOLDS, _WAITING = _SUFFIXES.index("holds"), _SUFFIXES.index("waiting")
 MAX_BATCH = 128  # hold requests in one script call (bounds how long one call blocks Redis)
 _SCRIPTS = (
-    "hold", "release", "expire", "configure", "seed", "set_meta", "set_seats", "set_units",
+    "hold", "release", "expire", "keep", "configure", "seed", "set_meta", "set_seats", "set_units",
     "available", "enter", "leave", "place", "admit",
 )  # fmt: skip
 
@@ -216,6 +216,10 @@ class RedisInventory:
         keys = self._sale(listing_id)[:_GOODS]
         raws = await self._run["expire"](keys=keys, args=[now_ms, limit])
         return [hold_from(raw, listing_id) for raw in raws]
+
+    async def keep(self, listing_id: str, hold_id: str, expires_ms: int) -> bool:
+        keys = self._sale(listing_id)[:_GOODS]
+        return bool(await self._run["keep"](keys=keys, args=[hold_id, expires_ms]))
 
     async def live_holds(self, listing_id: str) -> list[Hold]:
         """The live holds, earliest expiry first (ties by hold id), as :meth:`expire` takes them."""

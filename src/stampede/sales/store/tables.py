@@ -3,7 +3,7 @@ the fast inventory: a seat, a unit or a car-day is claimed by at most one live h
 keys of the claim tables), a sale's taken stock never passes its stock and a user's pieces
 never pass the limit (conditional updates checked row by row), one live hold per user and
 Idempotency-Key in a sale (keys are scoped per user and sale, as the inventory keeps them),
-one hold per admission ticket."""
+one hold per admission ticket. A hold an order took names it (``order_id``, sales_0002)."""
 
 from __future__ import annotations
 
@@ -83,6 +83,7 @@ holds = sa.Table(
     sa.Column("expires_at", UtcDateTime(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("ended_at", UtcDateTime()),
+    sa.Column("order_id", Uuid()),  # the order that took the hold; it alone may end it
     sa.CheckConstraint(KINDS, name="kind"),
     sa.CheckConstraint(STATES, name="state"),
     sa.CheckConstraint("quantity >= 0 AND end_day >= first_day", name="amounts"),

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from stampede.sales.contracts import HoldPlaced
+from stampede.sales.contracts import HoldPlaced, TakenHold
 from stampede.sales.domain.holds import Hold, day_date
 from stampede.sales.store import from_ms
 
@@ -28,6 +28,19 @@ def placed_event(hold: Hold) -> HoldPlaced:
         user_id=hold.user_id,
         kind=hold.kind.value,
         expires_at=from_ms(hold.expires_ms),
+        **_goods(hold),
+    )
+
+
+def taken_view(hold: Hold, order_id: str, shop_id: str | None) -> TakenHold:
+    """A hold as the order that took it sees it (ordering prices and fulfils from this)."""
+    return TakenHold(
+        hold_id=hold.hold_id,
+        order_id=order_id,
+        listing_id=hold.listing_id,
+        user_id=hold.user_id,
+        kind=hold.kind.value,
+        shop_id=shop_id,
         **_goods(hold),
     )
 

@@ -1,0 +1,1 @@
+"""Fulfilment: deliveries, rentals (pick-up and return) and e-tickets."""

@@ -1,0 +1,1 @@
+"""My page: a read model (CQRS) of everything a user has going on, fed only by events."""

@@ -1,0 +1,1 @@
+"""What mypage tells other contexts: nothing yet (it publishes no events)."""

@@ -1,0 +1,1 @@
+"""Ordering: orders and the order saga (hold → order → payment → fulfilment)."""

@@ -1,0 +1,2 @@
+"""The order saga: its steps (``steps``) and the driver that runs them until each order is in
+a final state (``driver``)."""

@@ -1,0 +1,1 @@
+"""Payment: payments, refunds and the payment-provider adapter (KakaoPay-style)."""
