@@ -17,6 +17,7 @@ import structlog
 from starlette.types import ASGIApp
 
 from stampede.catalog.module import module as catalog
+from stampede.fakepg.app import PAGES as FAKEPG_PAGES
 from stampede.fakepg.app import create_app as create_fakepg
 from stampede.fulfilment.module import module as fulfilment
 from stampede.identity.module import module as identity
@@ -69,8 +70,10 @@ class Platform:
         self.apps = {m.name: service_app(m, self.runtimes[m.name]) for m in self.modules}
         for name, app in self.apps.items():
             self.calls.mount_local(name, app)
+        self.fakepg: ASGIApp | None = None  # the in-process fake provider, when used
         if "payment" in self.runtimes and settings.payment_provider_url == "fakepg://":
-            self.calls.mount_local("fakepg", self._fakepg())
+            self.fakepg = self._fakepg()
+            self.calls.mount_local("fakepg", self.fakepg)
         self._tasks: list[asyncio.Task[None]] = []
 
     def lanes(self) -> list[Claim]:
@@ -86,9 +89,11 @@ class Platform:
         return [name for name in self.known if name not in self.runtimes]
 
     def _fakepg(self) -> ASGIApp:
-        """The fake payment provider, in this process (``PAYMENT_PROVIDER_URL=fakepg://``)."""
-        key, public = self.settings.payment_provider_key, self.settings.fakepg_public_url
-        return create_fakepg(secret_key=key, public_url=public)
+        """The fake payment provider, in this process (``PAYMENT_PROVIDER_URL=fakepg://``); its
+        pages are at ``<public base>/fakepg`` unless ``FAKEPG_PUBLIC_URL`` says otherwise."""
+        settings = self.settings
+        public = settings.fakepg_public_url or f"{settings.public_base}{FAKEPG_PAGES}"
+        return create_fakepg(secret_key=settings.payment_provider_key, public_url=public)
 
     def _runtime(self, module: Module) -> Runtime:
         db = Database(self.settings.database_url_for(module.name), module.name)

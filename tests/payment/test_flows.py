@@ -157,3 +157,21 @@ async def test_an_approval_in_flight_is_finished_before_the_process_stops(tmp_pa
     async with payment(platform).db.sessions() as session:
         status = await session.scalar(sa.select(payments.c.status))
     assert status == "approved"
+
+
+async def test_the_buyer_reaches_the_in_process_providers_page_at_the_platforms_address(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    buyer = await person(platform)
+    found = await started(api, await place(platform, buyer))
+    base = platform.settings.public_base
+    assert found["redirect_url"] == f"{base}/fakepg/pay/{found['tid']}"
+    shown = await api.get(found["redirect_url"])  # the platform's own gateway serves it
+    assert shown.status_code == 200 and f'action="{found["tid"]}/approve"' in shown.text
+    pressed = await api.post(f"{found['redirect_url']}/approve")
+    assert pressed.status_code == 303
+    back = pressed.headers["location"]
+    assert back.startswith(f"{base}/payments/{found['payment_id']}/approved?pg_token=")
+    reply = await approve(api, buyer, found["payment_id"], pg_token(back), "sync")
+    assert reply.json()["status"] == "approved", reply.text
+    assert (await api.get("/fakepg/admin/stats")).status_code == 404  # only pages, never knobs

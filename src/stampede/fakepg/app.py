@@ -37,6 +37,7 @@ from stampede.fakepg.wire import (
 DEFAULT_SECRET_KEY = "DEV-fakepg-secret-key"
 HANG_S, POLL_S = 300.0, 0.25  # the longest a "timed out" call keeps its connection
 CALLBACKS_HEADER = "X-Fakepg-Callbacks"
+PAGES = "/fakepg"  # the buyer's pages are also served under this prefix, as a gateway mounts them
 
 
 class FakePg:
@@ -142,7 +143,10 @@ def _html(text: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(text, status_code=status, headers={"Content-Security-Policy": CSP})
 
 
-@router.get("/pay/{tid}")
+pages = APIRouter()
+
+
+@pages.get("/pay/{tid}")
 async def show(tid: str, request: Request) -> HTMLResponse:
     pg = _fakepg(request)
     txn = pg.ledger.transactions.get(tid)
@@ -151,7 +155,7 @@ async def show(tid: str, request: Request) -> HTMLResponse:
     return _html(page(txn, f"{pg.base(request)}/pay/{tid}"))
 
 
-@router.post("/pay/{tid}/approve")
+@pages.post("/pay/{tid}/approve")
 async def buyer_approves(tid: str, request: Request) -> Response:
     """303 to ``approval_url?pg_token=…`` (``fail_url`` when it is no longer payable); a
     duplicate callback says so in :data:`CALLBACKS_HEADER`."""
@@ -169,7 +173,7 @@ async def buyer_approves(tid: str, request: Request) -> Response:
     return answer
 
 
-@router.post("/pay/{tid}/cancel")
+@pages.post("/pay/{tid}/cancel")
 async def buyer_quits(tid: str, request: Request) -> Response:
     pg = _fakepg(request)
     if tid not in pg.ledger.transactions:
@@ -218,4 +222,6 @@ def create_app(
     app.add_exception_handler(PgError, _refused)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.include_router(router)
+    app.include_router(pages)
+    app.include_router(pages, prefix=PAGES)
     return app

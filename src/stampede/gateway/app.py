@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from stampede.fakepg.app import PAGES as FAKEPG_PAGES
 from stampede.gateway import edge
 from stampede.gateway.proxy import forward
 from stampede.kernel.auth import Principal
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from stampede.compose import Platform
 
 JWKS_PATH = "/.well-known/jwks.json"
+FAKEPG_PAY = f"{FAKEPG_PAGES}/pay/"
 
 
 class Router:
@@ -42,6 +44,10 @@ class Router:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        fakepg = self.platform.fakepg
+        if fakepg is not None and scope["path"].startswith(FAKEPG_PAY):
+            await fakepg(scope, receive, send)  # the buyer's page at the in-process provider
             return
         try:
             target = self._target(scope["path"])
@@ -160,7 +166,7 @@ def _lifespan(platform: Platform) -> Any:
 
 def _announce(platform: Platform, demo: list[str]) -> None:
     settings = platform.settings
-    url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    url = settings.public_base
     roles = ", ".join(platform.roles())
     sys.stdout.write(f"Stampede is up at {url} ({roles})\n")
     if demo:

@@ -122,6 +122,11 @@ class Settings(BaseSettings):
         return os.environ.get(f"{context.upper()}_URL", default).rstrip("/")
 
     @property
+    def public_base(self) -> str:
+        """Where buyers reach this platform (``STAMPEDE_PUBLIC_URL``, else host and port)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
     def hosts_gateway(self) -> bool:
         names = {name.strip() for name in self.contexts.split(",")}
         return self.contexts.strip() == ALL or "gateway" in names

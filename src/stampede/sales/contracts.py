@@ -85,3 +85,10 @@ class TakenHold(BaseModel):
 
 class GiveBackHold(BaseModel):
     order_id: str
+
+
+class GivenBack(BaseModel):
+    """Sales' answer to a give-back: ``released`` is true once, for the call that freed the
+    goods (a repeat answers false)."""
+
+    released: bool

@@ -105,6 +105,5 @@ async def ticket_qr(uow: FulfilmentUoW, user: Principal, ticket_id: str, image: 
         raise NotFound("no such ticket", slug="no-ticket")
     if found.state == "cancelled":
         raise things.refuse_check_in(found.state)
-    settings = uow.runtime.settings
-    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    base = uow.runtime.settings.public_base
     return qr.render(things.checkin_link(base, found.id, found.code), image)

@@ -8,7 +8,7 @@ from stampede.kernel.internal import Caller
 from stampede.kernel.module import Runtime
 from stampede.ordering.domain.orders import Order
 from stampede.payment.contracts import RefundAnswer, RefundAsk, VoidAnswer
-from stampede.sales.contracts import GiveBackHold
+from stampede.sales.contracts import GiveBackHold, GivenBack
 
 
 async def arrange(runtime: Runtime, order: Order) -> Arranged:
@@ -51,7 +51,7 @@ async def refund(runtime: Runtime, order_id: str) -> RefundAnswer:
     return RefundAnswer.model_validate(await Caller(runtime).command("payment", "POST", path, body))
 
 
-async def give_back(runtime: Runtime, hold_id: str, order_id: str) -> None:
+async def give_back(runtime: Runtime, hold_id: str, order_id: str) -> GivenBack:
     body = GiveBackHold(order_id=order_id).model_dump()
     path = f"/internal/sales/holds/{hold_id}/give-back"
-    await Caller(runtime).command("sales", "POST", path, body)
+    return GivenBack.model_validate(await Caller(runtime).command("sales", "POST", path, body))

@@ -28,8 +28,7 @@ from stampede.payment.store.provider import Provider, Ready, ReadyAsk, Refused, 
 
 def return_urls(settings: Settings, payment_id: str) -> dict[str, str]:
     """Where the provider sends the buyer back: the site's pages for this payment."""
-    base = settings.public_url.rstrip("/") or f"http://{settings.host}:{settings.port}"
-    page = f"{base}/payments/{payment_id}"
+    page = f"{settings.public_base}/payments/{payment_id}"
     return {
         "approval_url": f"{page}/approved",
         "cancel_url": f"{page}/cancelled",

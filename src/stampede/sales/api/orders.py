@@ -11,7 +11,7 @@ from pydantic import ConfigDict, field_validator
 
 from stampede.kernel.internal import ServiceCaller
 from stampede.kernel.module import Runtime
-from stampede.sales.contracts import GiveBackHold, TakeHold, TakenHold
+from stampede.sales.contracts import GiveBackHold, GivenBack, TakeHold, TakenHold
 from stampede.sales.handlers import orders
 
 router = APIRouter(tags=["sales"])
@@ -50,7 +50,7 @@ async def take(
 @router.post(f"{INTERNAL}/holds/{{hold_id}}/give-back", include_in_schema=False)
 async def give_back(
     hold_id: uuid.UUID, body: GiveBackIn, caller: ServiceCaller, request: Request
-) -> dict[str, bool]:
+) -> GivenBack:
     """``released`` is true once, for the call that freed the goods; 404, 409 ``hold-taken``."""
     released = await orders.give_back_hold(_runtime(request), str(hold_id), body.order_id)
-    return {"released": released}
+    return GivenBack(released=released)
