@@ -24,7 +24,8 @@ from stampede.kernel.errors import ConfigurationError
 from stampede.kernel.observe import configure_logging
 from stampede.kernel.settings import DISTRIBUTED_DEFAULTS, SERVICE_PORTS, Settings
 
-PREFLIGHT_TIMEOUT_S = 10.0
+PREFLIGHT_TIMEOUT_S = 10.0  # to reach a server
+MIGRATION_TIMEOUT_S = 120.0  # to migrate a database (a fresh one on a busy machine takes a while)
 
 
 def distributed_env() -> dict[str, str]:
@@ -73,7 +74,7 @@ async def preflight(settings: Settings) -> None:
         await _guard(_connect_bus(platform), "BUS_URL", settings.bus_url)
         for name, runtime in platform.runtimes.items():
             setting = f"{name.upper()}_DATABASE_URL or DATABASE_URL"
-            await _guard(platform.migrate_one(name), setting, runtime.db.url)
+            await _guard(platform.migrate_one(name), setting, runtime.db.url, MIGRATION_TIMEOUT_S)
     finally:
         await platform.stop()
 
@@ -83,9 +84,11 @@ async def _connect_bus(platform: Platform) -> None:
     await platform.bus.ping()
 
 
-async def _guard(job: Awaitable[Any], setting: str, url: str) -> None:
+async def _guard(
+    job: Awaitable[Any], setting: str, url: str, timeout_s: float = PREFLIGHT_TIMEOUT_S
+) -> None:
     try:
-        async with asyncio.timeout(PREFLIGHT_TIMEOUT_S):
+        async with asyncio.timeout(timeout_s):
             await job
     except ConfigurationError:
         raise

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
-from stampede.compose import build
+from stampede.compose import Platform, build
+from stampede.kernel.internal import HEADER, service_token
 from stampede.kernel.settings import Settings
 
 PROBLEM = "application/problem+json"
@@ -94,3 +96,26 @@ async def test_rate_limit_per_user_counts_across_addresses(tmp_path: Path) -> No
             codes.append(reply.status_code)
     await platform.stop()
     assert codes == [200, 200, 200, 429, 429]
+
+
+async def test_a_process_answers_internal_commands_of_its_own_contexts_only(
+    api: httpx.AsyncClient, platform: Platform, tmp_path: Path
+) -> None:
+    """Another process's context calls ``/internal/<context>/...`` on this process's port:
+    the hosted context answers (its signature check first), nothing else is served or
+    forwarded."""
+    ask = {"order_id": str(uuid.uuid4()), "user_id": str(uuid.uuid4())}
+    path = f"/internal/sales/holds/{uuid.uuid4()}/take"
+    unsigned = await api.post(path, json=ask)
+    assert unsigned.status_code == 401 and unsigned.json()["type"].endswith("/service-only")
+    signed = {HEADER: service_token(platform.settings.secret_key, "ordering")}
+    reply = await api.post(path, json=ask, headers=signed)
+    assert reply.status_code == 404 and reply.json()["type"].endswith("/no-hold")
+    elsewhere = await api.post("/internal/nowhere/x", json={}, headers=signed)
+    assert elsewhere.status_code == 404 and elsewhere.headers["content-type"] == PROBLEM
+    app, gateway_only = build(Settings.for_tests(tmp_path / "gw", contexts="gateway"))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        forwarded = await client.post(path, json=ask, headers=signed)
+    await gateway_only.stop()
+    assert forwarded.status_code == 404 and forwarded.json()["type"].endswith("/no-such-api")

@@ -184,7 +184,7 @@ async def test_internal_routes_answer_signed_contexts_only_with_strict_bodies(
         not_an_id = await internal(platform, path, {**body, "order_id": "order-1"})
         assert not_an_id.status_code == 422
         assert (await internal(platform, path, body)).status_code == 404  # signed: no such hold
-        through_the_gateway = await api.post(path, json=body)
-        assert through_the_gateway.status_code == 404
+        unsigned_on_the_public_port = await api.post(path, json=body)
+        assert unsigned_on_the_public_port.status_code == 401
     openapi = (await api.get("/api/openapi.json")).text
     assert "/internal/sales" not in openapi

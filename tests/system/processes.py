@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -82,16 +83,20 @@ def wait_healthy(url: str, proc: Process, timeout_s: float = 30) -> float:
 
 
 _FORK_SERVER = """
-import os, signal, sys
+import json, os, signal, sys
 import stampede.cli
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the forks
-for _ in sys.stdin:
+for line in sys.stdin:
+    asked = json.loads(line)
     pid = os.fork()
     if pid == 0:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         sys.stdin.close()
-        os.dup2(2, 1)  # the fork's output goes to the log
-        sys.argv[0] = "stampede"
+        if asked["log"]:  # the fork's own log; else the server's
+            log = os.open(asked["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+            os.dup2(log, 2)
+        os.dup2(2, 1)
+        sys.argv = ["stampede", *asked["args"]]
         stampede.cli.main()  # exits
     print(pid, flush=True)
 """
@@ -109,7 +114,7 @@ class ForkServer:
     def open(self) -> ForkServer:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", _FORK_SERVER, *self.args],
+                [sys.executable, "-c", _FORK_SERVER],
                 env={**os.environ, **self.env},
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -117,15 +122,25 @@ class ForkServer:
             )
         return self
 
-    def fork(self) -> Forked:
-        """A new ``stampede <args>`` process (waits until the imports are done)."""
+    def fork(self, args: list[str] | None = None, log: Path | None = None) -> Forked:
+        """A new ``stampede <args>`` process (the server's own arguments and log unless
+        given); waits until the imports are done."""
         assert self.proc is not None and self.proc.stdin and self.proc.stdout
-        self.proc.stdin.write(b"fork\n")
+        asked = {"args": self.args if args is None else args, "log": str(log or "")}
+        self.proc.stdin.write(json.dumps(asked).encode() + b"\n")
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
         if not line.strip().isdigit():
             raise AssertionError(f"the fork server failed:\n{self.output()[-3000:]}")
-        return Forked(int(line), self.log)
+        return Forked(int(line), log or self.log)
+
+    def run(self, args: list[str], log: Path, timeout_s: float = 60) -> str:
+        """``stampede <args>`` in a fork, to its end; what it wrote."""
+        forked, deadline = self.fork(args, log), time.monotonic() + timeout_s
+        while not forked.exited():
+            assert time.monotonic() < deadline, f"stampede {args[:2]} did not end"
+            time.sleep(0.05)
+        return forked.output()
 
     def close(self) -> None:
         """End the server (not its forks): no more forks after this."""

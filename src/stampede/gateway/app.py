@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 JWKS_PATH = "/.well-known/jwks.json"
 FAKEPG_PAY = f"{FAKEPG_PAGES}/pay/"
+INTERNAL = "/internal/"
 
 
 class Router:
@@ -50,6 +51,10 @@ class Router:
             await fakepg(scope, receive, send)  # the buyer's page at the in-process provider
             return
         try:
+            hosted = self._internal(scope["path"])
+            if hosted is not None:  # a signed command of another context: no edge checks
+                await hosted(scope, receive, send)
+                return
             target = self._target(scope["path"])
             if target is None:
                 await self.app(scope, receive, send)
@@ -59,6 +64,17 @@ class Router:
             await self._dispatch(target, scope, receive, send)
         except StampedeError as error:
             await problem_response(error, scope["path"])(scope, receive, send)
+
+    def _internal(self, path: str) -> ASGIApp | None:
+        """The hosted context an ``/internal/<context>/...`` command is for (its routes check
+        the caller's signature); never forwarded to another process."""
+        if not path.startswith(INTERNAL):
+            return None
+        name = path.split("/", 3)[2]
+        app = self.platform.apps.get(name)
+        if app is None:
+            raise NotFound(f"{name} is not served here", slug="no-such-api")
+        return app
 
     def _target(self, path: str) -> str | None:
         if path == JWKS_PATH:

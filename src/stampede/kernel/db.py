@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.ext.asyncio import (
@@ -134,6 +135,11 @@ class Repository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    def insert(self, table: Any) -> Any:
+        """An INSERT into ``table`` in this database's dialect (PostgreSQL or SQLite), which
+        knows ``on_conflict_do_nothing`` / ``on_conflict_do_update`` and ``excluded``."""
+        return dialect_insert(self.session)(table)
+
     async def flush_or_conflict(self, conflicts: dict[str, Conflict]) -> None:
         """Flush; a unique violation naming a column in ``conflicts`` raises that 409."""
         try:
@@ -144,3 +150,10 @@ class Repository:
                 if column in message:
                     raise error.fresh() from exc
             raise
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """``insert`` of the session's dialect: PostgreSQL's or SQLite's (both know ON CONFLICT)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert

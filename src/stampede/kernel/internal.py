@@ -1,7 +1,8 @@
 """Commands between contexts: ``/internal/<context>/...`` routes, signed calls to them.
 
-The gateway routes only ``/api/...``, so the public never reaches an internal route through it;
-a context's own port (distributed mode) does, so every internal route also requires the header
+The gateway forwards only ``/api/...``; a process answers ``/internal/<context>/...`` only for
+a context it hosts, straight to that context's app (no edge checks, nothing forwarded), because
+another process's context calls it there. So every internal route requires the header
 ``X-Stampede-Service: <caller>.<signature>``, an HMAC-SHA256 of the caller's name under the
 shared ``SECRET_KEY`` (401 without it, 403 with a wrong one). :func:`command` sends such a call
 through :class:`~stampede.kernel.calls.ServiceCalls` (timeout, retry of idempotent methods,

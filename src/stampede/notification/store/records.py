@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from stampede.kernel.db import Repository
 from stampede.kernel.messages import now
@@ -25,11 +24,13 @@ class Recipients(Repository):
         return await self.session.get(Recipient, user_id)
 
     async def put(self, user_id: str, **fields: str) -> Recipient:
-        """Create or update the copy of a user; empty values leave what is known."""
-        found = await self.get(user_id)
-        if found is None:
-            found = Recipient(user_id=user_id)
-            self.session.add(found)
+        """Create or update the copy of a user; empty values leave what is known. The row is
+        made in one statement first, so two events of a new user racing meet on one row."""
+        await self.session.execute(
+            self.insert(Recipient).values(user_id=user_id).on_conflict_do_nothing()
+        )
+        found = await self.session.get(Recipient, user_id, with_for_update=True)
+        assert found is not None
         for name, value in fields.items():
             if value:
                 setattr(found, name, value)
@@ -124,8 +125,7 @@ class Orders(Repository):
         """The order's copy, locked for this transaction (``FOR UPDATE`` on PostgreSQL; SQLite
         serialises writers); an empty one is inserted first when there is none, so the first
         two events of one order meet on one row instead of one failing."""
-        dialect = self.session.get_bind().dialect.name
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OrderCopy)
+        insert = self.insert(OrderCopy)
         fresh = {"order_id": order_id, "user_id": user_id, "placed": False, "told_seq": 0}
         await self.session.execute(
             insert.values(**fresh, seat_labels=[]).on_conflict_do_nothing(

@@ -20,7 +20,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from stampede.kernel.db import Repository
@@ -84,7 +83,7 @@ class Claims(Repository):
             {"listing_id": sale, "user_id": user, "pieces": n, "cap": caps[(sale, user)]}
             for (sale, user), n in counts.items()
         ]
-        upsert = _dialect_insert(self.session.get_bind().dialect.name)(hold_pieces)
+        upsert = self.insert(hold_pieces)
         await self.session.execute(
             upsert.on_conflict_do_update(
                 index_elements=[hold_pieces.c.listing_id, hold_pieces.c.user_id],
@@ -150,11 +149,6 @@ class Claims(Repository):
             .values(pieces=hold_pieces.c.pieces - hold.pieces, cap=0)
         )
         return True
-
-
-def _dialect_insert(dialect: str) -> Any:
-    """The INSERT … ON CONFLICT construct of the database in use."""
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _row(hold: Hold, created_at: datetime) -> dict[str, Any]:

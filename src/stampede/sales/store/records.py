@@ -103,13 +103,7 @@ class Records(Repository):
             "closes_at": from_ms(rules.closes_ms) if rules.closes_ms else None,
             **values,
         }
-        changed = await self.session.execute(
-            sa.update(sales).where(sales.c.listing_id == rules.listing_id).values(**fields)
-        )
-        if not changed.rowcount:  # type: ignore[attr-defined]
-            await self.session.execute(
-                sa.insert(sales).values(listing_id=rules.listing_id, **fields)
-            )
+        await self._put(sales, {"listing_id": rules.listing_id}, fields)
 
     async def remember_listing(self, listing_id: str, company_id: str | None) -> None:
         await self._put(owners, {"listing_id": listing_id}, {"company_id": company_id})
@@ -128,11 +122,12 @@ class Records(Repository):
         return found
 
     async def _put(self, table: sa.Table, key: dict[str, Any], values: dict[str, Any]) -> None:
-        """Insert or update one row by its key."""
-        where = sa.and_(*(table.c[name] == value for name, value in key.items()))
-        changed = await self.session.execute(sa.update(table).where(where).values(**values))
-        if not changed.rowcount:  # type: ignore[attr-defined]
-            await self.session.execute(sa.insert(table).values(**key, **values))
+        """Insert or update one row by its key, in one statement (two handlers racing on a new
+        key — two sessions of one performance — meet on one row instead of one failing)."""
+        upsert = self.insert(table).values(**key, **values)
+        await self.session.execute(
+            upsert.on_conflict_do_update(index_elements=list(key), set_=values)
+        )
 
     async def set_admission_rate(self, listing_id: str, rate: float | None) -> None:
         await self.session.execute(

@@ -1,0 +1,282 @@
+"""Orders, payment, fulfilment and my page across four processes (see
+:mod:`tests.system.orders_cluster`), driven through the gateway as buyers and sellers would,
+waiting by polling where the embedded tests call ``platform.settle()``.
+
+* The stories: a phone paid, shipped and delivered; a deal partly refunded by its seller and
+  then cancelled by its buyer; seats turned into QR tickets checked in once — each followed on
+  my page, which catches up from the events.
+* ``kill -9`` of ordering while a batch of sagas is in flight (approvals captured, events on
+  their way, buyers cancelling): after the restart every order ends CONFIRMED or CANCELLED with
+  no step pending, each order's money is right and nothing is charged twice.
+* Another buyer, or another business, can neither read nor pay, cancel or refund an order.
+"""
+
+# ruff: noqa: T201 (the crash test reports what the kill caught)
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+
+import httpx
+import pytest
+
+from tests.system.orders_api import MYPAGE, ORDERS, PAYMENT, Api, Json, settled, status_is
+from tests.system.orders_cluster import (
+    ADDRESS,
+    Cluster,
+    Shop,
+    approvals,
+    business,
+    checkin_code,
+    open_shop,
+    restart_ordering,
+    start,
+    stop,
+)
+from tests.system.sales_crash_support import Buyer
+
+pytestmark = pytest.mark.system
+AWAY = (502, 503, 504)  # the gateway could not reach ordering
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """One cluster for the module, with the business's shop open; removed even on failure."""
+    made = start(tmp_path_factory.mktemp("orders"))
+    try:
+        asyncio.run(_open(made))
+        yield made
+    finally:
+        stop(made)
+
+
+async def _open(cluster: Cluster) -> None:
+    async with httpx.AsyncClient(timeout=20) as client:
+        cluster.shop = await open_shop(client, cluster)
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+    async with httpx.AsyncClient(timeout=20, limits=limits) as made:
+        yield made
+
+
+@pytest.fixture
+def shop(cluster: Cluster) -> Shop:
+    assert cluster.shop is not None
+    return cluster.shop
+
+
+# -- the stories -------------------------------------------------------------------------------
+
+
+async def test_a_phone_is_paid_shipped_and_delivered_and_my_page_follows(
+    cluster: Cluster, client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """The seller ships and delivers; the buyer cannot ship it, nor cancel once shipped."""
+    api, [buyer] = Api(client, cluster), await cluster.buyers(client)
+    made = await api.place(buyer, {"listing_id": shop.phone_id, "shop_id": shop.shop_id}, **ADDRESS)
+    order = f"{ORDERS}/{made['order_id']}"
+    await api.pay(buyer, made["order_id"])
+    confirmed = await api.when(buyer, order, status_is("CONFIRMED"))
+    assert confirmed["paid"] == made["amount"] > 0
+    delivery = f"/api/fulfilment/deliveries/{confirmed['fulfilment']['delivery_id']}"
+    assert (await api.post(buyer, f"{delivery}/ship")).status_code == 403
+    assert (await api.post(shop.seller, f"{delivery}/ship")).status_code == 200
+    await api.when(buyer, order, status_is("SHIPPED"))
+    assert (await api.post(buyer, f"{order}/cancel")).status_code == 409  # too late
+    assert (await api.post(shop.seller, f"{delivery}/deliver")).status_code == 200
+    await api.when(buyer, order, status_is("COMPLETED"))
+    page = await api.when(
+        buyer,
+        f"{MYPAGE}/{made['order_id']}",
+        lambda p: p["status"] == "COMPLETED" and p["delivery"]["state"] == "delivered",
+    )
+    moves = [e["status"] for e in page["timeline"] if e["what"] == "order_status_changed"]
+    assert moves == ["PAID", "CONFIRMED", "SHIPPED", "COMPLETED"], page["timeline"]
+    assert page["payment"]["state"] == "approved"
+    assert page["payment"]["captured"] == made["amount"] and page["payment"]["refunded_total"] == 0
+
+
+async def test_a_deal_refunded_in_part_by_its_seller_then_cancelled_nets_zero(
+    cluster: Cluster, client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """Paid in async mode; the seller's refund (once per Idempotency-Key) leaves the order
+    sold; the buyer's cancel refunds the rest."""
+    api, [buyer] = Api(client, cluster), await cluster.buyers(client)
+    made = await api.place(buyer, {"listing_id": shop.deal_id, "quantity": 2}, **ADDRESS)
+    order, amount = f"{ORDERS}/{made['order_id']}", made["amount"]
+    payment = await api.pay(buyer, made["order_id"], mode="async")
+    assert payment["status"] == "approving"
+    await api.when(buyer, order, status_is("CONFIRMED"))
+    refund, key = f"{PAYMENT}/payments/{payment['payment_id']}/refund", {"Idempotency-Key": "r1"}
+    part = await api.post(shop.seller, refund, {"amount": 5000}, **key)
+    assert part.status_code == 201, part.text
+    again = await api.post(shop.seller, refund, {"amount": 5000}, **key)
+    assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    assert await api.money(buyer, made["order_id"]) == (amount, 5000)
+    assert (await api.when(buyer, order, settled))["status"] == "CONFIRMED"  # still sold
+    cancelled = await api.post(buyer, f"{order}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    done = await api.when(buyer, order, settled)
+    assert done["status"] == "CANCELLED" and done["refunded"] == done["paid"] == amount
+    assert await api.money(buyer, made["order_id"]) == (amount, amount)
+    page = await api.when(
+        buyer,
+        f"{MYPAGE}/{made['order_id']}",
+        lambda p: p["status"] == "CANCELLED" and p["payment"]["refunded_total"] == amount,
+    )
+    assert page["payment"]["state"] == "refunded" and page["delivery"]["state"] == "cancelled"
+    assert [e["what"] for e in page["timeline"]].count("payment_refunded") == 2
+
+
+async def test_seats_become_qr_tickets_checked_in_once(
+    cluster: Cluster, client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """Two seats, two tickets; the QR code is the buyer's; a ticket is checked in once."""
+    api, [buyer] = Api(client, cluster), await cluster.buyers(client)
+    made = await api.place(buyer, {"listing_id": shop.show_id, "seat_ids": shop.seats[:2]})
+    order = f"{ORDERS}/{made['order_id']}"
+    await api.pay(buyer, made["order_id"])
+    confirmed = await api.when(buyer, order, status_is("CONFIRMED"))
+    first, second = confirmed["fulfilment"]["ticket_ids"]
+    ticket = f"/api/fulfilment/tickets/{first}"
+    shown = await api.get(buyer, ticket)
+    assert shown.status_code == 200 and "code" not in shown.json(), shown.text
+    qr = await api.get(buyer, f"{ticket}/qr.svg")
+    assert qr.status_code == 200 and qr.content.lstrip().startswith(b"<"), qr.text
+    body = {"code": await checkin_code(cluster, first)}
+    assert (await api.post(shop.seller, f"{ticket}/checkin", body)).status_code == 200
+    assert (await api.post(shop.seller, f"{ticket}/checkin", body)).status_code == 409  # used
+    await api.when(buyer, order, status_is("COMPLETED"))
+    page = await api.when(buyer, f"{MYPAGE}/{made['order_id']}", status_is("COMPLETED"))
+    tickets = {t["ticket_id"]: t["state"] for t in page["tickets"]}
+    assert tickets == {first: "checked_in", second: "issued"}, page["tickets"]
+
+
+# -- kill -9 of ordering mid-saga ----------------------------------------------------------------
+
+BUYERS, EACH = 4, 3  # 12 orders of one piece; each buyer costs two argon2 hashes
+PLANS = ["pay"] * 8 + ["pay, cancel"] * 2 + ["cancel"] * 2  # what happens to each order
+STEP_S = 0.12  # between one order's approval (or cancel) and the next
+KILL_AT_S = 0.5  # into the drive: some sagas are done, some in flight, some not begun
+
+
+class Crash:
+    """``kill -9`` of process B at a moment of the drive, then a new B; who found ordering
+    away waits for :attr:`back` before asking again (so the gateway's circuit breaker for
+    ordering, opened by five failed calls in a row, stays closed)."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster, self.back = cluster, asyncio.Event()
+        self.at, self.ready_s = 0.0, 0.0
+
+    async def run(self, after_s: float) -> None:
+        await asyncio.sleep(after_s)
+        self.at = time.time()
+        self.ready_s = await asyncio.to_thread(restart_ordering, self.cluster)
+        self.back.set()
+
+    def after(self, order: Json, step: str) -> bool:
+        """Whether ``step`` of the order was done after the kill."""
+        done = [s["at"] for s in order["saga"] if s["step"] == step and s["state"] == "done"]
+        return any(datetime.fromisoformat(at).timestamp() > self.at for at in done)
+
+
+async def cancel_through(api: Api, crash: Crash, buyer: Buyer, order_id: str) -> None:
+    """Cancel until it is done: again while payment's approval is with the provider (409
+    ``approval-in-flight``) and, once ordering is back, after it was away."""
+    deadline = time.monotonic() + 40
+    while (reply := await api.post(buyer, f"{ORDERS}/{order_id}/cancel")).status_code != 200:
+        in_flight = reply.status_code == 409 and "approval-in-flight" in reply.text
+        assert in_flight or reply.status_code in AWAY, reply.text
+        assert time.monotonic() < deadline, f"cancel of {order_id}: {reply.text}"
+        if reply.status_code in AWAY:
+            await crash.back.wait()
+        await asyncio.sleep(0.2)
+
+
+async def act(api: Api, crash: Crash, plan: str, buyer: Buyer, payment: Json) -> None:
+    """Approve (async: payment captures in the background) and/or cancel, as ``plan`` says."""
+    if "pay" in plan:
+        approving = await api.approve(buyer, payment, "async")
+        assert approving.status_code == 202, approving.text
+    if "cancel" in plan:
+        await cancel_through(api, crash, buyer, payment["order_id"])
+
+
+async def test_kill_9_of_ordering_mid_saga_ends_every_order_final_with_the_money_right(
+    cluster: Cluster, client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """12 orders paid for (async approvals, one every :data:`STEP_S`), four of them cancelled,
+    while ordering is killed and restarted: all end as planned, each with its money right."""
+    api, crash = Api(client, cluster), Crash(cluster)
+    buyers = await cluster.buyers(client, BUYERS) * EACH
+    piece = {"listing_id": shop.deal_id, "quantity": 1}
+    orders = [await api.place(b, piece, **ADDRESS) for b in buyers]
+    owned = [(b, o["order_id"]) for b, o in zip(buyers, orders, strict=True)]
+    payments = [await api.start_paying(b, i) for b, i in owned]
+    approved_before = await approvals(client, cluster)
+
+    async def in_turn(n: int, plan: str) -> None:
+        await asyncio.sleep(n * STEP_S)
+        await act(api, crash, plan, buyers[n], payments[n])
+
+    await asyncio.gather(crash.run(KILL_AT_S), *(in_turn(n, p) for n, p in enumerate(PLANS)))
+    ended = await asyncio.gather(
+        *(api.when(b, f"{ORDERS}/{i}", settled, timeout_s=40) for b, i in owned)
+    )
+    expected = ["CANCELLED" if "cancel" in plan else "CONFIRMED" for plan in PLANS]
+    assert [o["status"] for o in ended] == expected, ended
+    monies = [await api.money(b, i) for b, i in owned]
+    for order, (captured, refunded) in zip(ended, monies, strict=True):
+        net = order["amount"] if order["status"] == "CONFIRMED" else 0
+        assert captured - refunded == net, (order, captured, refunded)
+        assert (order["paid"], order["refunded"]) == (captured, refunded), order
+    charged = sum(captured > 0 for captured, _ in monies)
+    assert charged == sum("pay" in plan for plan in PLANS)
+    assert await approvals(client, cluster) - approved_before == charged  # once each
+    late = sum(crash.after(order, "pay") for order in ended)
+    print(
+        f"\nkill at {KILL_AT_S}s, ordering ready {crash.ready_s:.1f}s later; {late} of "
+        f"{len(ended)} orders learned of their payment after the restart"
+    )
+    assert late > 0, "the kill came after every saga was past payment"
+
+
+# -- broken object-level authorisation ---------------------------------------------------------
+
+
+async def test_nobody_else_reads_pays_cancels_or_refunds_an_order(
+    cluster: Cluster, client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """Another buyer gets 404 for the order, its payment, its card and its delivery, and
+    cannot pay, cancel or refund it (403: refunds are for businesses); another business gets
+    404 for all of that and for shipping it. The order stays as it was."""
+    api, (owner, other) = Api(client, cluster), await cluster.buyers(client, 2)
+    rival = await business(client, cluster, shop.admin)  # another approved business
+    made = await api.place(owner, {"listing_id": shop.deal_id, "quantity": 1}, **ADDRESS)
+    order_id, payment_id = made["order_id"], (await api.pay(owner, made["order_id"]))["payment_id"]
+    before = await api.when(owner, f"{ORDERS}/{order_id}", settled)
+    delivery = f"/api/fulfilment/deliveries/{before['fulfilment']['delivery_id']}"
+    refund, key = f"{PAYMENT}/payments/{payment_id}/refund", {"Idempotency-Key": "bola-1"}
+    reads = [f"{ORDERS}/{order_id}", f"{MYPAGE}/{order_id}", f"{PAYMENT}/payments/{payment_id}"]
+    for who in (other, rival):
+        for path in [*reads, f"{PAYMENT}/orders/{order_id}/payment", delivery]:
+            assert (await api.get(who, path)).status_code == 404, path
+        paid = await api.post(who, f"{PAYMENT}/payments", {"order_id": order_id})
+        assert paid.status_code == 404, paid.text
+        assert (await api.post(who, f"{ORDERS}/{order_id}/cancel")).status_code == 404
+    assert (await api.post(other, refund, {}, **key)).status_code == 403  # not a business
+    assert (await api.post(rival, refund, {}, **key)).status_code == 404
+    assert (await api.post(rival, f"{delivery}/ship")).status_code == 404
+    after = await api.when(owner, f"{ORDERS}/{order_id}", settled)
+    kept = ("status", "paid", "refunded", "payment_id", "fulfilment")
+    assert {k: after[k] for k in kept} == {k: before[k] for k in kept}
+    assert before["status"] == "CONFIRMED"
+    assert await api.money(owner, order_id) == (made["amount"], 0)
+    mine = await api.get(owner, f"{PAYMENT}/orders/{order_id}/payment")
+    assert mine.json()["payment_id"] == payment_id  # no second payment was started
