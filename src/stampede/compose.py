@@ -17,6 +17,7 @@ import structlog
 from starlette.types import ASGIApp
 
 from stampede.catalog.module import module as catalog
+from stampede.community.module import module as community
 from stampede.fakepg.app import PAGES as FAKEPG_PAGES
 from stampede.fakepg.app import create_app as create_fakepg
 from stampede.fulfilment.module import module as fulfilment
@@ -48,9 +49,11 @@ MODULES: list[Module] = [
     payment,
     fulfilment,
     mypage,
+    community,
     notification,
 ]
 log = structlog.get_logger()
+SEED_SETTLE_S = 120.0  # between two demo seeds, on a busy machine
 
 
 class Platform:
@@ -123,7 +126,10 @@ class Platform:
         self.subscribe()
         await self.bus.declare()
 
-    async def start(self, *, migrate_first: bool = True) -> None:
+    async def start(self, *, migrate_first: bool = True, seed_demo: bool = False) -> list[str]:
+        """Migrate, open resources, start consuming; with ``seed_demo`` load the demo data
+        (login lines returned) before the relays and background jobs start, so what the last
+        seed emitted is handled after the platform is up, not while it is starting."""
         if migrate_first:
             await self.migrate()
         for module in self.modules:
@@ -131,6 +137,7 @@ class Platform:
                 await module.setup(self.runtimes[module.name])
         self.subscribe()
         await self.bus.start()
+        lines = await self.seed_demo() if seed_demo else []
         if "identity" not in self.runtimes:  # keys come over the network: fetch them now
             self._spawn(self._warm_keys(), "warm-keys")
         for module in self.modules:
@@ -138,6 +145,7 @@ class Platform:
             self._spawn(Relay(runtime.db, self.bus).run(), f"relay:{module.name}")
             for job in module.background:
                 self._spawn(job(runtime), f"{module.name}:{job.__name__}")
+        return lines
 
     async def _warm_keys(self, attempts: int = 30) -> None:
         """Have identity's public keys before the first request asks for them."""
@@ -160,17 +168,18 @@ class Platform:
         for number, (name, seed) in enumerate(seeds, start=1):
             lines += await seed(self.runtimes[name])
             if number < len(seeds):
-                await self.settle()
+                await self.settle(timeout_s=SEED_SETTLE_S)
         return lines
 
-    async def settle(self, rounds: int = 20) -> None:
-        """Publish every pending outbox row and wait until the in-process bus is idle."""
+    async def settle(self, rounds: int = 20, timeout_s: float = 10.0) -> None:
+        """Publish every pending outbox row and wait until the in-process bus is idle (each
+        wait at most ``timeout_s``)."""
         for _ in range(rounds):
             published = 0
             for runtime in self.runtimes.values():
                 published += await Relay(runtime.db, self.bus).pump_once()
             if isinstance(self.bus, MemoryBus):
-                await self.bus.settle()
+                await self.bus.settle(timeout_s)
             if not published:
                 return
 

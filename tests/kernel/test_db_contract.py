@@ -169,3 +169,21 @@ async def test_inbox_claims_a_message_once_per_consumer(db: Database) -> None:
         # not committed: the claim disappears with the transaction
     async with UnitOfWork(db) as uow:
         assert await claim(uow.session, "c1", "m2")
+
+
+async def test_a_reading_unit_reads_the_last_commit_beside_an_open_writer(db: Database) -> None:
+    """A writer holds its transaction open (on SQLite: the write lock); a reading unit is
+    not kept waiting, sees what was committed before, and cannot commit."""
+    await make_widget(db, "before")
+    async with UnitOfWork(db) as writer:
+        writer.session.add(Widget(name="uncommitted"))
+        await writer.session.flush()
+        reader = UnitOfWork(db).reading()
+        async with asyncio.timeout(5), reader:
+            names = (await reader.session.scalars(select(Widget.name))).all()
+            with pytest.raises(RuntimeError):
+                await reader.commit()
+        await writer.commit()
+    assert names == ["before"]
+    async with UnitOfWork(db) as after:  # and the writer's widget once it committed
+        assert len((await after.session.scalars(select(Widget))).all()) == 2

@@ -170,8 +170,7 @@ async def _spec_of(platform: Platform, name: str) -> dict[str, Any]:
 def _lifespan(platform: Platform) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await platform.start()
-        lines = await platform.seed_demo() if platform.settings.load_demo else []
+        lines = await platform.start(seed_demo=platform.settings.load_demo)
         _announce(platform, lines)
         settle_heap()
         yield

@@ -1,8 +1,10 @@
 """The database seam: one async engine per context, chosen by URL, and the unit of work.
 
 ``sqlite+aiosqlite://`` runs in WAL mode with ``BEGIN IMMEDIATE`` transactions (writers queue on
-the busy timeout instead of failing on lock upgrade); ``postgresql+asyncpg://`` is used as is.
-Only :meth:`UnitOfWork.commit` commits; leaving the block without it rolls back.
+the busy timeout instead of failing on lock upgrade) — except in a unit of work opened for
+reading (:meth:`UnitOfWork.reading`), whose plain ``BEGIN`` reads a snapshot beside the writer
+without waiting for the write lock; ``postgresql+asyncpg://`` is used as is. Only
+:meth:`UnitOfWork.commit` commits; leaving the block without it rolls back.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from stampede.kernel.messages import Envelope, Event
 from stampede.kernel.outbox import outbox_row
 from stampede.kernel.tracing import current_traceparent
 
+READING = "stampede_reading"  # execution option of the sessions of reading units of work
+
 
 class Database:
     """An engine, a session factory and the signal that wakes the outbox relay."""
@@ -36,6 +40,8 @@ class Database:
         self.context = context
         self.engine = _engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        readers = self.engine.execution_options(**{READING: True})
+        self.read_sessions = async_sessionmaker(readers, expire_on_commit=False)
         self.outbox_signal = asyncio.Event()
 
     @property
@@ -80,7 +86,9 @@ def _sqlite_engine(url: str) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(
+            "BEGIN" if conn.get_execution_options().get(READING) else "BEGIN IMMEDIATE"
+        )
 
     return engine
 
@@ -97,9 +105,16 @@ class UnitOfWork:
         self.db = db
         self.message_id = ""  # the id of the message a consumer handles in this unit, if any
         self._emitted = False
+        self._reading = False
+
+    def reading(self) -> Self:
+        """Open the next block for reads only: on SQLite it takes no write lock, so reads run
+        beside writers (on a snapshot of the last commit); it cannot commit."""
+        self._reading = True
+        return self
 
     async def __aenter__(self) -> Self:
-        self.session = self.db.sessions()
+        self.session = (self.db.read_sessions if self._reading else self.db.sessions)()
         self._emitted = False
         return self
 
@@ -109,6 +124,7 @@ class UnitOfWork:
         try:
             await self.session.rollback()
         finally:
+            self._reading = False
             await self.session.close()
 
     def emit(self, event: Event, subject: str = "") -> Envelope:
@@ -119,6 +135,8 @@ class UnitOfWork:
         return envelope
 
     async def commit(self) -> None:
+        if self._reading:
+            raise RuntimeError("a unit of work opened for reading does not commit")
         await self.session.commit()
         if self._emitted:
             self.db.outbox_signal.set()

@@ -36,6 +36,7 @@ SERVICE_PORTS = {
     "payment": 8106,
     "fulfilment": 8107,
     "mypage": 8108,
+    "community": 8109,
     "fakepg": 8190,
 }
 

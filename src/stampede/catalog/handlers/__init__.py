@@ -5,8 +5,9 @@ once; an error before the commit leaves nothing behind. ``SUBSCRIPTIONS`` at the
 what the catalog reacts to.
 
 Split by topic: ``listings`` (create, update, import), ``states`` (publish, unpublish,
-delete), ``companies`` (company copies, shops), ``engagement`` (likes, keywords), ``windows``
-(the sale-window scheduler), ``importer`` (feeds and the demo catalog). The last three are
+delete), ``companies`` (company copies, shops), ``engagement`` (likes, keywords), ``rentals``
+(cars follow their orders), ``ratings`` (stars from community's reviews), ``windows``
+(the sale-window scheduler), ``importer`` (feeds and the demo catalog). The last five are
 imported as modules so what they define is reached as ``handlers.<module>.<name>``; they
 are imported before this package's names exist, so they import siblings by module
 (``from stampede.catalog.handlers.listings import create_in``), never from the package.
@@ -14,7 +15,7 @@ are imported before this package's names exist, so they import siblings by modul
 
 from __future__ import annotations
 
-from stampede.catalog.handlers import engagement, importer, rentals, windows
+from stampede.catalog.handlers import engagement, importer, ratings, rentals, windows
 from stampede.catalog.handlers.companies import (
     add_shop,
     create_shop,
@@ -55,4 +56,5 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     (Subscription(CompanyApproved, remember_company),)
     + getattr(engagement, "SUBSCRIPTIONS", ())
     + rentals.SUBSCRIPTIONS
+    + ratings.SUBSCRIPTIONS
 )

@@ -1,7 +1,8 @@
 """The catalog's tables, repositories and the unit of work that holds them.
 
 All of the catalog's SQL lives in this package: ``listings`` (tables), ``repositories``,
-``browse`` and ``search`` (read queries), ``engagement`` (likes and keywords).
+``browse`` and ``search`` (read queries), ``engagement`` (likes and keywords), ``rentals``
+(cars' orders), ``ratings`` (reviews' stars).
 """
 
 from __future__ import annotations

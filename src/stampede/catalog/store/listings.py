@@ -4,7 +4,8 @@ A listing row holds what every kind shares; ``details`` holds the kind's own sca
 (deal: stock, per-user limit, waiting room; performance: genre, venue, poster, per-user limit,
 waiting room; device: shop; car: number, region, car status). ``price`` is the list price, the
 lowest seat price, the device price or the daily rate. ``version`` goes up on every change
-(ETags are built from it), so every writer must go through :func:`touch`.
+(ETags are built from it), so every writer must go through :func:`touch`. ``rating_sum`` and
+``rating_count`` are the stars and number of the listing's counted reviews (``store.ratings``).
 
 The migration (``catalog_0001``) adds what the ORM does not say: CHECK constraints on kinds,
 states, prices and windows, and the search index (FTS5 trigram table kept in sync by triggers
@@ -80,6 +81,8 @@ class Listing(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    rating_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PerformanceSession(Base):

@@ -9,7 +9,8 @@ performance, or a ``window``) run by opening time, the others newest first.
 Pages are keyset pages: ``next_cursor`` is an opaque token of the last row's sort key; a
 malformed cursor, or one from another order, is a 422. Each public list has a weak ETag made
 of the count, the sum of versions and the newest change of every matching listing, plus the
-query, so a changed listing changes it.
+query, so a changed listing changes it (a new rating too: it bumps the listing's version).
+Each row carries the listing's star rating (``views.ratings``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from stampede.catalog.store import (
     page,
 )
 from stampede.catalog.store.browse import Key, Order, sort_key
+from stampede.catalog.views.ratings import RatingView, rating_of
 from stampede.catalog.views.search import terms
 from stampede.kernel.auth import Principal
 from stampede.kernel.errors import Forbidden, Unprocessable
@@ -59,6 +61,7 @@ class ListingSummary(BaseModel):
     closes_at: datetime | None
     company_id: str | None
     created_at: datetime
+    rating: RatingView
 
 
 class ListingPage(BaseModel):
@@ -107,6 +110,7 @@ def to_summary(listing: Listing) -> ListingSummary:
         closes_at=listing.closes_at,
         company_id=listing.company_id,
         created_at=listing.created_at,
+        rating=rating_of(listing),
     )
 
 

@@ -1,4 +1,5 @@
-"""A listing's detail page: shared fields, the kind's own fields and the seller's profile.
+"""A listing's detail page: shared fields, the kind's own fields, the seller's profile and
+the star rating (``views.ratings``).
 
 Anyone may open a visible or closed listing; drafts and unpublished ones only the owner and
 admins; deleted ones only admins. Everyone else gets 404, as for an id that does not exist.
@@ -16,6 +17,7 @@ from pydantic import BaseModel
 
 from stampede.catalog.domain.listings import Kind, Status
 from stampede.catalog.store import PUBLIC, CatalogUoW, Listing, SeatRow
+from stampede.catalog.views.ratings import RatingView, rating_of
 from stampede.kernel.auth import Principal
 from stampede.kernel.errors import NotFound
 
@@ -120,6 +122,7 @@ class ListingDetail(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    rating: RatingView
     deal: DealInfo | None = None
     performance: PerformanceInfo | None = None
     device: DeviceInfo | None = None
@@ -172,6 +175,7 @@ async def _detail(uow: CatalogUoW, found: Listing, manager: bool) -> ListingDeta
         version=found.version,
         created_at=found.created_at,
         updated_at=found.updated_at,
+        rating=rating_of(found),
     )
     return await _with_kind(uow, detail, found, manager)
 
