@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any, Self
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from stampede.kernel.db import Repository, UnitOfWork
 from stampede.kernel.module import Runtime
@@ -70,15 +69,11 @@ def _card(row: Any) -> OrderCard:
     return OrderCard(**{name: getattr(row, name) for name in _FIELDS if name in row._fields})
 
 
-def _insert(dialect: str) -> Any:
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 class Cards(Repository):
     async def claim(self, order_id: str, user_id: str, at: datetime) -> OrderCard:
         """The order's card, locked for this transaction; an empty one first if there is none."""
         fresh = asdict(OrderCard(order_id, user_id, placed_at=at, updated_at=at))
-        insert = _insert(self.session.get_bind().dialect.name)(cards).values(**fresh)
+        insert = self.insert(cards).values(**fresh)
         await self.session.execute(insert.on_conflict_do_nothing(index_elements=["order_id"]))
         query = sa.select(cards).where(cards.c.order_id == order_id).with_for_update()
         return _card((await self.session.execute(query)).one())

@@ -6,23 +6,18 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stampede.kernel.db import dialect_insert
+
 Before = tuple[datetime, str]  # the (created_at, id) of the last row a page showed
-
-
-def insert_for(session: AsyncSession) -> Any:
-    """The session's dialect's INSERT, which knows ``ON CONFLICT``."""
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 async def insert_once(session: AsyncSession, table: sa.Table, values: dict[str, Any]) -> bool:
     """Insert unless a row with the same key (primary or unique) exists; True when this call
     inserted it. Of two concurrent inserts of one key, one inserts and the other (waiting for
     the first on PostgreSQL) inserts nothing, without an error."""
-    statement = insert_for(session)(table).values(**values).on_conflict_do_nothing()
+    statement = dialect_insert(session)(table).values(**values).on_conflict_do_nothing()
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

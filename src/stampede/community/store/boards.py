@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from stampede.community.domain.boards import Board
-from stampede.community.store.base import insert_for, insert_once
+from stampede.community.store.base import insert_once
 from stampede.community.store.tables import boards, members
 from stampede.kernel.db import Repository
 
@@ -35,7 +35,7 @@ class Boards(Repository):
 class Members(Repository):
     async def remember(self, user_id: str, name: str, at: datetime) -> None:
         """Record or rename a member (their newest name wins)."""
-        insert = insert_for(self.session)(members)
+        insert = self.insert(members)
         statement = insert.values(user_id=user_id, name=name, registered_at=at)
         await self.session.execute(
             statement.on_conflict_do_update(index_elements=["user_id"], set_={"name": name})

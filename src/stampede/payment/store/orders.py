@@ -10,8 +10,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from stampede.kernel.db import Repository
 from stampede.payment.domain.payments import OrderCopy
@@ -39,10 +37,8 @@ class Orders(Repository):
         return found
 
     async def _ensure(self, order_id: str) -> None:
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         await self.session.execute(
-            insert(orders)
+            self.insert(orders)
             .values(order_id=order_id)
             .on_conflict_do_nothing(index_elements=["order_id"])
         )
