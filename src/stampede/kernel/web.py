@@ -11,9 +11,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
-from stampede.kernel.errors import StampedeError, TooManyRequests, Unprocessable
+from stampede.kernel.errors import StampedeError, TooManyRequests, Unavailable, Unprocessable
 
 PROBLEM = "application/problem+json"
 Check = Callable[[], Awaitable[None]]
@@ -24,6 +25,8 @@ def problem_response(error: StampedeError, instance: str = "") -> JSONResponse:
     headers = {}
     if isinstance(error, TooManyRequests):
         headers["Retry-After"] = str(error.retry_after)
+    elif isinstance(error, Unavailable):
+        headers["Retry-After"] = "1"
     return JSONResponse(
         error.problem(instance), status_code=error.status, media_type=PROBLEM, headers=headers
     )
@@ -56,6 +59,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return problem_response(error, request.url.path)
 
 
+async def _database_busy(request: Request, exc: Exception) -> Response:
+    """Every connection of a context's database stayed busy for the pool's whole wait (a
+    crowd at once): 503 with Retry-After. The transaction that waited did not happen; what was
+    already in flight (an approval at the payment provider) is settled by its reconciler."""
+    log.warning("database busy", path=request.url.path, error=str(exc).splitlines()[0])
+    busy = Unavailable("too many requests at once for this service; try again", slug="busy")
+    return problem_response(busy, request.url.path)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", path=request.url.path)
     return problem_response(StampedeError("unexpected error"), request.url.path)
@@ -65,6 +77,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StampedeError, _stampede_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(PoolTimeout, _database_busy)
     app.add_exception_handler(Exception, _unexpected)
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import structlog
+
 from stampede.kernel.auth import Principal
 from stampede.kernel.errors import NotFound
 from stampede.kernel.idempotency import Reply, Slot
@@ -22,6 +24,7 @@ from stampede.payment.store import PaymentUoW
 
 APPROVALS = "payment.approvals"  # runtime.resources: the approvals running in the background
 POLL_S = 0.05
+log = structlog.get_logger()
 
 
 async def open_approvals(runtime: Runtime) -> None:
@@ -48,9 +51,19 @@ async def finish_approvals(runtime: Runtime) -> None:
 
 def _in_background(runtime: Runtime, payment_id: str) -> None:
     running: set[asyncio.Task[None]] = runtime.resources.setdefault(APPROVALS, set())
-    task = asyncio.create_task(capture(runtime, payment_id), name=f"payment:approve:{payment_id}")
+    job = _capture_or_leave(runtime, payment_id)
+    task = asyncio.create_task(job, name=f"payment:approve:{payment_id}")
     running.add(task)
     task.add_done_callback(running.discard)
+
+
+async def _capture_or_leave(runtime: Runtime, payment_id: str) -> None:
+    """Capture; a failure here (the database busy, say) leaves the payment ``approving``,
+    which the reconciler settles with the provider — logged, never lost."""
+    try:
+        await capture(runtime, payment_id)
+    except Exception as exc:
+        log.warning("payment.approval_left", payment_id=payment_id, error=repr(exc)[:300])
 
 
 async def own_payment(runtime: Runtime, user: Principal, payment_id: str) -> Payment:
