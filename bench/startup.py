@@ -5,6 +5,7 @@ and demo data) and a second start on the same data, each after a sign-up, log-in
 read, and prints time-to-ready and resident memory next to the bars.
 """
 
+# ruff: noqa: T201 (a benchmark prints its report)
 from __future__ import annotations
 
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from tests.system.processes import Process, free_port, wait_healthy  # noqa: E402
+from tests.system.processes import Process, free_port, wait_healthy
 
 
 def rss_mb(pid: int) -> float:

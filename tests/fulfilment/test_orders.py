@@ -108,8 +108,8 @@ async def test_only_signed_callers_reach_the_internal_routes(
             reply = await command(platform, path, sent, headers=headers)
             assert reply.status_code == status, reply.text
             assert reply.headers["content-type"].startswith(PROBLEM)
-    through_gateway = await api.post(ORDERS, json=body)
-    assert through_gateway.status_code == 404
+    unsigned_on_the_public_port = await api.post(ORDERS, json=body)
+    assert unsigned_on_the_public_port.status_code == 401
     assert await events(platform, "DeliveryRequested") == []
     assert (await command(platform, ORDERS, body)).status_code == 201
 

@@ -1,19 +1,24 @@
 """What buyers and sellers do in the distributed orders test, through the gateway of its
-cluster: place, pay, approve, wait until an order or a card shows a state, read the money."""
+cluster: place, pay, approve, cancel, wait until an order or a card shows a state, read the
+money — and the crash of ordering the kill test brings about."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
 
 from stampede.fakepg.buyer import approve_at_page, pg_token
-from tests.system.orders_cluster import Cluster
+from tests.system.orders_cluster import Cluster, restart_ordering
 from tests.system.sales_crash_support import Buyer, until
 
 Json = dict[str, Any]
 ORDERS, PAYMENT, MYPAGE = "/api/ordering/orders", "/api/payment", "/api/mypage/orders"
+AWAY = (502, 503, 504)  # the gateway could not reach ordering
 
 
 class Api:
@@ -83,3 +88,46 @@ def settled(order: Json) -> bool:
     return order["status"] in ("CONFIRMED", "CANCELLED") and all(
         step["state"] != "pending" for step in order["saga"]
     )
+
+
+class Crash:
+    """``kill -9`` of process B at a moment of the drive, then a new B; who found ordering
+    away waits for :attr:`back` before asking again (so the gateway's circuit breaker for
+    ordering, opened by five failed calls in a row, stays closed)."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster, self.back = cluster, asyncio.Event()
+        self.at, self.ready_s = 0.0, 0.0
+
+    async def run(self, after_s: float) -> None:
+        await asyncio.sleep(after_s)
+        self.at = time.time()
+        self.ready_s = await asyncio.to_thread(restart_ordering, self.cluster)
+        self.back.set()
+
+    def after(self, order: Json, step: str) -> bool:
+        """Whether ``step`` of the order was done after the kill."""
+        done = [s["at"] for s in order["saga"] if s["step"] == step and s["state"] == "done"]
+        return any(datetime.fromisoformat(at).timestamp() > self.at for at in done)
+
+
+async def cancel_through(api: Api, crash: Crash, buyer: Buyer, order_id: str) -> None:
+    """Cancel until it is done: again while payment's approval is with the provider (409
+    ``approval-in-flight``) and, once ordering is back, after it was away."""
+    deadline = time.monotonic() + 40
+    while (reply := await api.post(buyer, f"{ORDERS}/{order_id}/cancel")).status_code != 200:
+        in_flight = reply.status_code == 409 and "approval-in-flight" in reply.text
+        assert in_flight or reply.status_code in AWAY, reply.text
+        assert time.monotonic() < deadline, f"cancel of {order_id}: {reply.text}"
+        if reply.status_code in AWAY:
+            await crash.back.wait()
+        await asyncio.sleep(0.2)
+
+
+async def act(api: Api, crash: Crash, plan: str, buyer: Buyer, payment: Json) -> None:
+    """Approve (async: payment captures in the background) and/or cancel, as ``plan`` says."""
+    if "pay" in plan:
+        approving = await api.approve(buyer, payment, "async")
+        assert approving.status_code == 202, approving.text
+    if "cancel" in plan:
+        await cancel_through(api, crash, buyer, payment["order_id"])

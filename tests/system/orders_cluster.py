@@ -21,14 +21,14 @@ import itertools
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 
-from tests.catalog.support import deal, device, performance, registration_number
+from tests.catalog.support import car, deal, device, performance, registration_number
 from tests.conftest import AMQP_URL, POSTGRES_URL, REDIS_URL, need
 from tests.system.processes import Forked, ForkServer, free_port, wait_healthy
 from tests.system.sales_crash_support import PASSWORD, Buyer, clean_up, log_in, sign_up, until
@@ -64,6 +64,13 @@ class Shop:
     shop_id: str
     show_id: str
     seats: list[str]
+    car_id: str  # the admin's
+
+
+def rental_days(first_in_days: int, days: int = 2) -> Json:
+    """A car's rental from ``first_in_days`` days from today, returned ``days`` later."""
+    start = date.today() + timedelta(days=first_in_days)
+    return {"start_date": str(start), "end_date": str(start + timedelta(days=days))}
 
 
 @dataclass
@@ -183,8 +190,8 @@ def restart_ordering(cluster: Cluster) -> float:
 
 
 async def open_shop(client: httpx.AsyncClient, cluster: Cluster) -> Shop:
-    """An admin (``stampede admin create``), a business approved by it, and the business's deal,
-    phone and performance, each known to sales and to ordering."""
+    """An admin (``stampede admin create``) with a car, a business approved by it, and the
+    business's deal, phone and performance, each known to sales and to ordering."""
     create = ["admin", "create", ADMIN, "--password", PASSWORD]
     said = await asyncio.to_thread(cluster.forks.run, create, cluster.forks.log)
     assert "admin account created" in said, said
@@ -205,17 +212,19 @@ async def open_shop(client: httpx.AsyncClient, cluster: Cluster) -> Shop:
     shown = await client.get(f"{cluster.url}/api/catalog/listings/{show_id}")
     sections = shown.json()["performance"]["sessions"][0]["sections"]
     seats = [seat["id"] for section in sections for row in section["rows"] for seat in row["seats"]]
+    car_id = await _created(client, cluster, admin, "listings", car())
     [prober] = await cluster.buyers(client)
-    for hold, extra in (
-        ({"listing_id": deal_id, "quantity": 1}, ADDRESS),
-        ({"listing_id": phone_id, "shop_id": shop_id}, ADDRESS),
-        ({"listing_id": show_id, "seat_ids": seats[-1:]}, {}),
+    for owner, hold, extra in (
+        (admin, {"listing_id": car_id, **rental_days(300)}, {}),
+        (seller, {"listing_id": deal_id, "quantity": 1}, ADDRESS),
+        (seller, {"listing_id": phone_id, "shop_id": shop_id}, ADDRESS),
+        (seller, {"listing_id": show_id, "seat_ids": seats[-1:]}, {}),
     ):
         deadline = time.monotonic() + 20
-        while not await _ordering_knows(client, cluster, prober, seller, hold, extra):
+        while not await _ordering_knows(client, cluster, prober, owner, hold, extra):
             assert time.monotonic() < deadline, f"ordering never learned of {hold}"
             await asyncio.sleep(0.2)
-    return Shop(seller, admin, deal_id, phone_id, shop_id, show_id, seats)
+    return Shop(seller, admin, deal_id, phone_id, shop_id, show_id, seats, car_id)
 
 
 async def business(client: httpx.AsyncClient, cluster: Cluster, admin: Buyer) -> Buyer:

@@ -15,14 +15,21 @@ waiting by polling where the embedded tests call ``platform.settle()``.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime
 
 import httpx
 import pytest
 
-from tests.system.orders_api import MYPAGE, ORDERS, PAYMENT, Api, Json, settled, status_is
+from tests.system.orders_api import (
+    MYPAGE,
+    ORDERS,
+    PAYMENT,
+    Api,
+    Crash,
+    act,
+    settled,
+    status_is,
+)
 from tests.system.orders_cluster import (
     ADDRESS,
     Cluster,
@@ -31,14 +38,13 @@ from tests.system.orders_cluster import (
     business,
     checkin_code,
     open_shop,
-    restart_ordering,
+    rental_days,
     start,
     stop,
 )
-from tests.system.sales_crash_support import Buyer
+from tests.system.sales_crash_support import until
 
 pytestmark = pytest.mark.system
-AWAY = (502, 503, 504)  # the gateway could not reach ordering
 
 
 @pytest.fixture(scope="module")
@@ -157,55 +163,51 @@ async def test_seats_become_qr_tickets_checked_in_once(
     assert tickets == {first: "checked_in", second: "issued"}, page["tickets"]
 
 
+async def test_a_car_is_rented_and_returned_or_cancelled_and_its_status_follows(
+    cluster: Cluster, client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """Reserve → pay → pick up → return, the car's status following in the catalog; a second
+    rental paid then cancelled is refunded, its booking called off and the car free again."""
+    api, (buyer, other) = Api(client, cluster), await cluster.buyers(client, 2)
+    car = f"{cluster.url}/api/catalog/listings/{shop.car_id}"
+
+    async def car_is(status: str) -> None:
+        await until(
+            f"the car {status}",
+            30,
+            lambda: client.get(car),
+            lambda r: r.status_code == 200 and r.json()["car"]["car_status"] == status,
+        )
+
+    made = await api.place(buyer, {"listing_id": shop.car_id, **rental_days(10)})
+    order = f"{ORDERS}/{made['order_id']}"
+    await car_is("reserved")
+    await api.pay(buyer, made["order_id"])
+    confirmed = await api.when(buyer, order, status_is("CONFIRMED"))
+    rental = f"/api/fulfilment/rentals/{confirmed['fulfilment']['rental_id']}"
+    assert (await api.post(shop.admin, f"{rental}/pickup")).status_code == 200
+    await api.when(buyer, order, status_is("RENTED"))
+    await car_is("rented")
+    assert (await api.post(shop.admin, f"{rental}/return")).status_code == 200
+    await api.when(buyer, order, status_is("COMPLETED"))
+    await car_is("available")
+    second = await api.place(other, {"listing_id": shop.car_id, **rental_days(20)})
+    await api.pay(other, second["order_id"])
+    paid = await api.when(other, f"{ORDERS}/{second['order_id']}", status_is("CONFIRMED"))
+    assert (await api.post(other, f"{ORDERS}/{second['order_id']}/cancel")).status_code == 200
+    done = await api.when(other, f"{ORDERS}/{second['order_id']}", settled)
+    assert done["status"] == "CANCELLED" and done["refunded"] == done["paid"] > 0
+    booking = f"/api/fulfilment/rentals/{paid['fulfilment']['rental_id']}"
+    await api.when(shop.admin, booking, lambda r: r["state"] == "cancelled")
+    await car_is("available")
+
+
 # -- kill -9 of ordering mid-saga ----------------------------------------------------------------
 
 BUYERS, EACH = 4, 3  # 12 orders of one piece; each buyer costs two argon2 hashes
 PLANS = ["pay"] * 8 + ["pay, cancel"] * 2 + ["cancel"] * 2  # what happens to each order
 STEP_S = 0.12  # between one order's approval (or cancel) and the next
 KILL_AT_S = 0.5  # into the drive: some sagas are done, some in flight, some not begun
-
-
-class Crash:
-    """``kill -9`` of process B at a moment of the drive, then a new B; who found ordering
-    away waits for :attr:`back` before asking again (so the gateway's circuit breaker for
-    ordering, opened by five failed calls in a row, stays closed)."""
-
-    def __init__(self, cluster: Cluster) -> None:
-        self.cluster, self.back = cluster, asyncio.Event()
-        self.at, self.ready_s = 0.0, 0.0
-
-    async def run(self, after_s: float) -> None:
-        await asyncio.sleep(after_s)
-        self.at = time.time()
-        self.ready_s = await asyncio.to_thread(restart_ordering, self.cluster)
-        self.back.set()
-
-    def after(self, order: Json, step: str) -> bool:
-        """Whether ``step`` of the order was done after the kill."""
-        done = [s["at"] for s in order["saga"] if s["step"] == step and s["state"] == "done"]
-        return any(datetime.fromisoformat(at).timestamp() > self.at for at in done)
-
-
-async def cancel_through(api: Api, crash: Crash, buyer: Buyer, order_id: str) -> None:
-    """Cancel until it is done: again while payment's approval is with the provider (409
-    ``approval-in-flight``) and, once ordering is back, after it was away."""
-    deadline = time.monotonic() + 40
-    while (reply := await api.post(buyer, f"{ORDERS}/{order_id}/cancel")).status_code != 200:
-        in_flight = reply.status_code == 409 and "approval-in-flight" in reply.text
-        assert in_flight or reply.status_code in AWAY, reply.text
-        assert time.monotonic() < deadline, f"cancel of {order_id}: {reply.text}"
-        if reply.status_code in AWAY:
-            await crash.back.wait()
-        await asyncio.sleep(0.2)
-
-
-async def act(api: Api, crash: Crash, plan: str, buyer: Buyer, payment: Json) -> None:
-    """Approve (async: payment captures in the background) and/or cancel, as ``plan`` says."""
-    if "pay" in plan:
-        approving = await api.approve(buyer, payment, "async")
-        assert approving.status_code == 202, approving.text
-    if "cancel" in plan:
-        await cancel_through(api, crash, buyer, payment["order_id"])
 
 
 async def test_kill_9_of_ordering_mid_saga_ends_every_order_final_with_the_money_right(
