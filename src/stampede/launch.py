@@ -1,7 +1,8 @@
 """Starting processes: pre-flight checks, uvicorn, and the multi-process supervisor.
 
 Pre-flight connects to everything a process needs before it serves, so a wrong URL, an
-unreachable server or a busy port is reported as one line naming the setting.
+unreachable server or a busy port is reported as one line naming the setting. A serving process
+shuts down gracefully on SIGTERM or Ctrl-C (:mod:`stampede.kernel.shutdown`) and exits 0.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from stampede.kernel import outbox
 from stampede.kernel.errors import ConfigurationError
 from stampede.kernel.observe import configure_logging
 from stampede.kernel.settings import DISTRIBUTED_DEFAULTS, SERVICE_PORTS, Settings
+from stampede.kernel.shutdown import HARD_MARGIN_S, DrainingServer
+from stampede.kernel.tracing import export_from_env
 
 PREFLIGHT_TIMEOUT_S = 10.0  # to reach a server
 MIGRATION_TIMEOUT_S = 120.0  # to migrate a database (a fresh one on a busy machine takes a while)
@@ -51,19 +54,26 @@ def check_port(host: str, port: int) -> None:
 
 
 def serve(settings: Settings) -> None:
-    """Serve this process's roles with uvicorn until interrupted."""
+    """Serve this process's roles with uvicorn until SIGTERM or Ctrl-C, then drain and exit 0
+    (an app that fails to start exits 3); spans go to an OTLP endpoint when one is set."""
     check_port(settings.host, settings.port)
     configure_logging(settings.log_level)
     asyncio.run(preflight(settings))
-    app, _ = build(settings)
-    uvicorn.run(
+    app, platform = build(settings)
+    export_from_env("stampede-" + "+".join(platform.roles()))
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
         log_level="warning",
         access_log=False,
         lifespan="on",
+        timeout_graceful_shutdown=round(settings.shutdown_grace_s),
     )
+    server = DrainingServer(config, delay_s=settings.shutdown_delay_s)
+    server.run()
+    if not server.started:
+        sys.exit(3)
 
 
 async def preflight(settings: Settings) -> None:
@@ -107,7 +117,7 @@ def _redacted(url: str) -> str:
 
 def distributed(settings: Settings) -> None:
     """One process per context plus the gateway, supervised by honcho."""
-    from honcho.manager import Manager
+    from honcho import manager as honcho
 
     if settings.embedded:
         raise ConfigurationError("BUS_URL", "distributed mode needs amqp://, not memory://")
@@ -116,7 +126,9 @@ def distributed(settings: Settings) -> None:
     asyncio.run(preflight(everything))
     if settings.load_demo:
         _print_demo(asyncio.run(_with_platform(everything, Platform.seed_demo)))
-    manager = Manager()
+    # honcho kills what has not stopped 5 s after its SIGTERM; give each process its drain
+    honcho.KILL_WAIT = settings.shutdown_delay_s + settings.shutdown_grace_s + HARD_MARGIN_S
+    manager = honcho.Manager()
     env = {**os.environ, **distributed_env(), "STAMPEDE_DEMO": "false"}
     for module in MODULES:
         port = str(urlsplit(settings.service_url(module.name)).port or 80)

@@ -17,5 +17,5 @@ module = Module(
     unit_of_work=CommunityUoW,
     migrations=Path(__file__).parent / "migrations",
     subscriptions=handlers.SUBSCRIPTIONS,
-    background=(handlers.seed_when_ready,),
+    background=(handlers.seed_when_ready, handlers.write_views),
 )

@@ -33,6 +33,7 @@ from stampede.fakepg.wire import (
     ready_answer,
     with_query,
 )
+from stampede.kernel.web import NO_FRAMEWORK_TELEMETRY
 
 DEFAULT_SECRET_KEY = "DEV-fakepg-secret-key"
 HANG_S, POLL_S = 300.0, 0.25  # the longest a "timed out" call keeps its connection
@@ -58,7 +59,7 @@ def _fakepg(request: Request) -> FakePg:
     return found
 
 
-def _authorized(request: Request) -> FakePg:
+async def _authorized(request: Request) -> FakePg:
     """The provider, when the caller gave its key; 401 otherwise."""
     pg = _fakepg(request)
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
@@ -217,7 +218,13 @@ def create_app(
     knobs: Knobs | None = None, *, secret_key: str = DEFAULT_SECRET_KEY, public_url: str = ""
 ) -> FastAPI:
     """A fresh fake provider; ``public_url`` is where buyers reach it (default: as called)."""
-    app = FastAPI(title="fakepg", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="fakepg",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        telemetry=NO_FRAMEWORK_TELEMETRY,
+    )
     app.state.fakepg = FakePg(knobs or Knobs(), secret_key, public_url)
     app.add_exception_handler(PgError, _refused)
     app.add_exception_handler(RequestValidationError, _invalid)

@@ -25,7 +25,13 @@ from stampede.kernel.express import Admit, Express
 from stampede.kernel.heap import settle_heap
 from stampede.kernel.observe import Observe
 from stampede.kernel.service import runtime_checks
-from stampede.kernel.web import Check, install_health, install_problem_handlers, problem_response
+from stampede.kernel.web import (
+    NO_FRAMEWORK_TELEMETRY,
+    Check,
+    install_health,
+    install_problem_handlers,
+    problem_response,
+)
 
 if TYPE_CHECKING:
     from stampede.compose import Platform
@@ -109,6 +115,7 @@ def edge_app(platform: Platform) -> ASGIApp:
         docs_url=None,
         redoc_url=None,
         lifespan=_lifespan(platform),
+        telemetry=NO_FRAMEWORK_TELEMETRY,
     )
     install_problem_handlers(app)
     install_health(app, lambda: _checks(platform))

@@ -27,11 +27,11 @@ P = "/api/identity"
 CLIENT_IP_HEADER = "x-stampede-client-ip"
 
 
-def uow(request: Request) -> IdentityUoW:
+async def uow(request: Request) -> IdentityUoW:
     return IdentityUoW(request.app.state.runtime)
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     """The address the gateway saw (``x-stampede-client-ip``), else the peer's."""
     forwarded = request.headers.get(CLIENT_IP_HEADER, "").strip()
     return forwarded or (request.client.host if request.client else "unknown")

@@ -3,7 +3,9 @@
 Adapters: :class:`MemoryBus` (``memory://``, in-process) and ``RabbitBus`` (``amqp://``, in
 ``rabbitmq.py``). Delivery is at least once; a handler that raises is retried with backoff up to
 ``delivery_limit`` times, then its message is dead-lettered. Consumers make it exactly-once with
-the inbox. Publishing never runs handlers in the publisher's call.
+the inbox. Publishing never runs handlers in the publisher's call. Each adapter keeps
+``stampede_bus_dead_letters`` (messages in each queue's dead letters) up to date, and closes
+gracefully while the process drains (see :mod:`stampede.kernel.shutdown`).
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import structlog
+from prometheus_client import Gauge
 
+from stampede.kernel import shutdown
 from stampede.kernel.aio import cancel_all
 from stampede.kernel.errors import ConfigurationError
 from stampede.kernel.messages import Envelope
 
 Deliver = Callable[[Envelope], Awaitable[None]]
 log = structlog.get_logger()
+DEAD_LETTERS = Gauge("stampede_bus_dead_letters", "Messages dead-lettered per queue", ["queue"])
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,11 @@ class _MemoryQueue:
 
 
 class MemoryBus:
-    """In-process bus with the same delivery rules as RabbitMQ; ``settle()`` waits until idle."""
+    """In-process bus with the same delivery rules as RabbitMQ; ``settle()`` waits until idle.
+
+    Its queues live in this process only: closed while the process drains, it first handles
+    what it holds (for what is left of the shutdown budget), since those messages were already
+    marked sent in their outbox."""
 
     def __init__(self, delivery_limit: int = 5, retry_delay_s: float = 0.05) -> None:
         self.delivery_limit = delivery_limit
@@ -68,6 +77,7 @@ class MemoryBus:
 
     async def start(self) -> None:
         for q in self._queues.values():
+            DEAD_LETTERS.labels(q.queue.name).set(len(self.dead_letters.get(q.queue.name, ())))
             self._workers.append(asyncio.create_task(self._work(q), name=f"bus:{q.queue.name}"))
 
     async def publish(self, envelopes: Sequence[Envelope]) -> None:
@@ -89,6 +99,12 @@ class MemoryBus:
                 await asyncio.sleep(0.005)
 
     async def close(self) -> None:
+        if shutdown.draining() and self._workers:
+            try:
+                await self.settle(shutdown.remaining_s(floor=1.0))
+            except TimeoutError:
+                left = sum(q.pending.qsize() + q.busy for q in self._queues.values())
+                log.warning("bus closed before every message was handled", messages=left)
         await cancel_all(self._workers)
 
     async def _work(self, q: _MemoryQueue) -> None:
@@ -112,7 +128,9 @@ class MemoryBus:
                 error=repr(exc),
             )
             if attempt >= self.delivery_limit:
-                self.dead_letters.setdefault(q.queue.name, []).append(envelope)
+                dead = self.dead_letters.setdefault(q.queue.name, [])
+                dead.append(envelope)
+                DEAD_LETTERS.labels(q.queue.name).set(len(dead))
                 return
             await asyncio.sleep(self.retry_delay_s * attempt)
             q.pending.put_nowait((envelope, attempt + 1))

@@ -7,7 +7,8 @@ an aiohttp transport (``kernel/http_transport.py``: several times less CPU per c
 way each call:
 
 * carries ``traceparent`` (the active span, if any) and ``X-Request-Id`` (the :data:`request_id`
-  context variable, when set); headers the caller passes explicitly win;
+  context variable, when set); headers the caller passes explicitly win; when spans are
+  recorded the call is a client span, and a local context answers it in a server span;
 * has one deadline per attempt, ``settings.call_timeout_s``, enforced by httpx for the network
   and by ``asyncio.timeout`` for both (the ASGI transport has no timeouts of its own);
 * is retried with tenacity, up to :data:`ATTEMPTS` attempts with exponential backoff and jitter
@@ -38,9 +39,10 @@ from contextvars import ContextVar
 from typing import Any
 
 import httpx
+from opentelemetry.trace import SpanKind
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from stampede.kernel import tracing
@@ -90,6 +92,22 @@ def _unavailable(context: str) -> Unavailable:
     return Unavailable(f"{context} is unavailable", slug="dependency-unavailable")
 
 
+def _served(context: str, app: ASGIApp) -> ASGIApp:
+    """``app`` answering calls in process, in a server span of ``context`` when spans are
+    recorded (over the network the callee's own request observation makes that span)."""
+
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not tracing.spans_recorded():
+            await app(scope, receive, send)
+            return
+        name = f"{scope['method']} {context}"
+        attributes = {"stampede.context": context, "url.path": scope["path"]}
+        with tracing.child(name, SpanKind.SERVER, attributes):
+            await app(scope, receive, send)
+
+    return serve
+
+
 class ServiceCalls:
     """httpx clients, retries and circuit breakers for calls to other contexts."""
 
@@ -105,7 +123,7 @@ class ServiceCalls:
         """Serve calls to ``context`` in process; must happen before its first call."""
         if context in self._clients:
             raise RuntimeError(f"{context} was already called over the network")
-        self._apps[context] = app
+        self._apps[context] = _served(context, app)
 
     def client(self, context: str) -> httpx.AsyncClient:
         """The one client for ``context``, created on first use."""
@@ -126,6 +144,13 @@ class ServiceCalls:
     async def request(self, context: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Call ``context``; raises :class:`Unavailable` when it cannot answer (see module doc)."""
         method = method.upper()
+        attributes = {"stampede.target": context, "http.request.method": method, "url.path": path}
+        with tracing.child(f"{method} {context}", SpanKind.CLIENT, attributes):
+            return await self._call(context, method, path, kwargs)
+
+    async def _call(
+        self, context: str, method: str, path: str, kwargs: dict[str, Any]
+    ) -> httpx.Response:
         kwargs["headers"] = _outgoing_headers(kwargs.get("headers"))
         breaker = await self._breakers.get_breaker(context)
         try:

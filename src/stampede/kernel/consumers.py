@@ -1,4 +1,5 @@
-"""Turns a module's subscriptions into bus queues that consume through the inbox."""
+"""Turns a module's subscriptions into bus queues that consume through the inbox, each message
+handled in a consumer span that continues the trace of the request that emitted it."""
 
 from __future__ import annotations
 
@@ -20,7 +21,13 @@ def _queue(module: Module, sub: Subscription, runtime: Runtime) -> Queue:
 
     async def deliver(envelope: Envelope) -> None:
         event: Event = envelope.open(sub.event)
-        with continued(consumer, {"traceparent": envelope.traceparent}, SpanKind.CONSUMER):
+        carrier = {"traceparent": envelope.traceparent}
+        attributes = {
+            "stampede.context": module.name,
+            "messaging.destination.name": consumer,
+            "messaging.message.id": envelope.id,
+        }
+        with continued(consumer, carrier, SpanKind.CONSUMER, attributes):
             uow = module.unit_of_work(runtime)
             uow.message_id = envelope.id
             if not sub.exactly_once:

@@ -1,10 +1,12 @@
 """The database seam: one async engine per context, chosen by URL, and the unit of work.
 
-``sqlite+aiosqlite://`` runs in WAL mode with ``BEGIN IMMEDIATE`` transactions (writers queue on
-the busy timeout instead of failing on lock upgrade) — except in a unit of work opened for
-reading (:meth:`UnitOfWork.reading`), whose plain ``BEGIN`` reads a snapshot beside the writer
-without waiting for the write lock; ``postgresql+asyncpg://`` is used as is. Only
-:meth:`UnitOfWork.commit` commits; leaving the block without it rolls back.
+``sqlite+aiosqlite://`` runs in WAL mode. Its writing transactions (``BEGIN IMMEDIATE``, so a
+read never has to upgrade to a write lock) share one connection per database: writers queue
+for it in this process in arrival order, instead of sleeping and retrying inside SQLite's busy
+handler while they hold up the event loop's other work. Units of work opened for reading
+(:meth:`UnitOfWork.reading`) take a pool of their own and a plain ``BEGIN``: they read a
+snapshot of the last commit beside the writer. ``postgresql+asyncpg://`` is one pool, used as
+is. Only :meth:`UnitOfWork.commit` commits; leaving the block without it rolls back.
 """
 
 from __future__ import annotations
@@ -38,9 +40,10 @@ class Database:
     def __init__(self, url: str, context: str) -> None:
         self.url = url
         self.context = context
-        self.engine = _engine(url)
+        self.engine = _engine(url, writing=True)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        readers = self.engine.execution_options(**{READING: True})
+        self.read_engine = _engine(url, writing=False) if self.is_sqlite else self.engine
+        readers = self.read_engine.execution_options(**{READING: True})
         self.read_sessions = async_sessionmaker(readers, expire_on_commit=False)
         self.outbox_signal = asyncio.Event()
 
@@ -49,20 +52,22 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     async def ping(self) -> None:
-        async with self.engine.connect() as conn:
+        async with self.read_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
-def _engine(url: str) -> AsyncEngine:
+def _engine(url: str, *, writing: bool) -> AsyncEngine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ConfigurationError("DATABASE_URL", f"not a database URL: {url!r}") from exc
     if parsed.drivername == "sqlite+aiosqlite":
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, pool=1 if writing else SQLITE_READERS)
     if parsed.drivername == "postgresql+asyncpg":
         return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
     raise ConfigurationError(
@@ -71,8 +76,16 @@ def _engine(url: str) -> AsyncEngine:
     )
 
 
-def _sqlite_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+# Reading connections kept open per SQLite database. Each is a thread (aiosqlite) plus four
+# PRAGMAs to open, so a pool smaller than the usual concurrency opens and closes one per request
+# beyond it.
+SQLITE_READERS = 32
+
+
+def _sqlite_engine(url: str, pool: int) -> AsyncEngine:
+    engine = create_async_engine(
+        url, connect_args={"timeout": 30}, pool_size=pool, max_overflow=0, pool_timeout=30
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

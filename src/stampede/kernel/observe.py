@@ -14,7 +14,7 @@ import re
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 from opentelemetry.trace import SpanKind
@@ -23,7 +23,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.typing import EventDict
 
 from stampede.kernel.calls import request_id
-from stampede.kernel.tracing import begin, end, new_trace_id, spans_recorded, trace_id
+from stampede.kernel.tracing import (
+    Attributes,
+    begin,
+    end,
+    http_status,
+    new_trace_id,
+    spans_recorded,
+    trace_id,
+)
 
 REQUESTS = Counter(
     "stampede_http_requests_total", "HTTP requests served", ["service", "area", "method", "status"]
@@ -38,9 +46,11 @@ log = structlog.get_logger()
 Reply = tuple[int, bytes, list[tuple[bytes, bytes]]]  # status, body, headers
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """JSON lines on stdout with timestamp, level, request id and trace id."""
-    logging.basicConfig(format="%(message)s", stream=sys.stdout, level=level.upper(), force=True)
+def configure_logging(level: str = "INFO", file: TextIO | None = None, cache: bool = True) -> None:
+    """JSON lines with timestamp, level, request id and trace id, on stdout unless ``file`` is
+    given (loggers are fixed at first use unless ``cache`` is False)."""
+    out = file or sys.stdout
+    logging.basicConfig(format="%(message)s", stream=out, level=level.upper(), force=True)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -51,8 +61,8 @@ def configure_logging(level: str = "INFO") -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
-        cache_logger_on_first_use=True,
+        logger_factory=structlog.PrintLoggerFactory(file=out),
+        cache_logger_on_first_use=cache,
     )
     for noisy in ("alembic", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -82,6 +92,22 @@ def area_of(path: str) -> str:
     return parts[1] if len(parts) > 1 and parts[0] == "api" else (parts[0] or "root")
 
 
+def context_of(path: str) -> str:
+    """The context a request is for: its area, and ``sales`` for ``/internal/sales/...``."""
+    parts = path.strip("/").split("/")
+    return parts[1] if len(parts) > 1 and parts[0] == "internal" else area_of(path)
+
+
+def span_attributes(scope: Scope, service: str) -> Attributes:
+    """What a recorded server span says about its request."""
+    return {
+        "http.request.method": scope["method"],
+        "url.path": scope["path"],
+        "stampede.service": service,
+        "stampede.context": context_of(scope["path"]),
+    }
+
+
 def _request_ids(_: Any, __: str, event: EventDict) -> EventDict:
     """Add the request id and trace id of the work being logged (read when a line is written,
     so serving a request binds nothing)."""
@@ -107,7 +133,8 @@ class Observe:
         scope[OBSERVED] = True
         carried = _carried(scope["headers"])
         name = f"{scope['method']} {area_of(scope['path'])}"
-        ending, tid = begin(name, carried, SpanKind.SERVER)
+        spanned = span_attributes(scope, self.service) if spans_recorded() else None
+        ending, tid = begin(name, carried, SpanKind.SERVER, spanned)
         rid = carried.get("x-request-id", "")
         try:
             await self._serve(scope, receive, send, rid if _SANE_ID.match(rid) else tid)
@@ -142,9 +169,10 @@ class Observe:
         carried = _carried(scope["headers"])
         ending, tid = None, ""
         if "traceparent" in carried or spans_recorded():
-            ending, tid = begin(
-                f"{scope['method']} {area_of(scope['path'])}", carried, SpanKind.SERVER
-            )
+            name, spanned = f"{scope['method']} {area_of(scope['path'])}", None
+            if spans_recorded():
+                spanned = span_attributes(scope, self.service)
+            ending, tid = begin(name, carried, SpanKind.SERVER, spanned)
         rid = carried.get("x-request-id", "")
         rid = rid if _SANE_ID.match(rid) else tid or new_trace_id()
         token = request_id.set(rid)
@@ -160,6 +188,7 @@ class Observe:
                 end(ending)
 
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+        http_status(status)
         area = area_of(scope["path"])
         _counter(self.service, area, scope["method"], status).inc()
         _timer(self.service, area).observe(elapsed)

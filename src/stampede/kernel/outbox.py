@@ -4,6 +4,9 @@ States: ``pending`` → ``sent``, or after ``max_attempts`` failed publishes →
 ``redrive`` (``stampede outbox redrive``) puts back to ``pending``. Backoff doubles per attempt up
 to a minute. Several relays may run against one PostgreSQL database: rows are claimed with
 ``FOR UPDATE SKIP LOCKED``. A crash between publish and commit republishes; inboxes absorb it.
+A relay stopped (cancelled) while publishing a batch first lets that batch finish and commit, up
+to the shutdown budget. Every :data:`LAG_EVERY_S` the relay reports its database's pending and
+failed rows and the age of the oldest pending one (``stampede_outbox_*`` gauges).
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import structlog
+from prometheus_client import Gauge
 from sqlalchemy import JSON, Float, Integer, String, Text, func, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from stampede.kernel import shutdown
 from stampede.kernel.messages import Envelope
 from stampede.kernel.sqltypes import UtcDateTime, context_metadata
 
@@ -27,6 +32,11 @@ if TYPE_CHECKING:
     from stampede.kernel.db import Database
 
 log = structlog.get_logger()
+PENDING = Gauge("stampede_outbox_pending", "Outbox rows not published yet", ["context"])
+FAILED = Gauge("stampede_outbox_failed", "Outbox rows given up on until redriven", ["context"])
+LAG = Gauge("stampede_outbox_lag_seconds", "Age of the oldest unpublished outbox row", ["context"])
+LAG_EVERY_S = 5.0
+FLUSH_S = 5.0  # a stopped relay waits at least this long for its batch to be published
 
 
 class KernelBase(DeclarativeBase):
@@ -105,14 +115,43 @@ class Relay:
         self.batch, self.max_attempts, self.poll_s = batch, max_attempts, poll_s
 
     async def run(self) -> None:
+        report_at = 0.0
         while True:
             try:
-                published = await self.pump_once()
+                published = await self._pump()
             except Exception as exc:  # the database may be briefly away; keep relaying
                 log.warning("outbox relay failed", context=self.db.context, error=repr(exc))
                 published = 0
+            if time.monotonic() >= report_at:
+                report_at = time.monotonic() + LAG_EVERY_S
+                await self.report_lag()
             if published < self.batch:
                 await self._wait()
+
+    async def _pump(self) -> int:
+        """:meth:`pump_once`, finished even when the relay is cancelled meanwhile (the
+        platform stopping): rows published are then marked sent, unless the batch takes
+        longer than what is left of the shutdown budget (they are published again later)."""
+        pumping = asyncio.ensure_future(self.pump_once())
+        try:
+            return await asyncio.shield(pumping)
+        except asyncio.CancelledError:
+            await asyncio.wait({pumping}, timeout=shutdown.remaining_s(FLUSH_S))
+            pumping.cancel()
+            if pumping.done() and not pumping.cancelled():
+                pumping.exception()  # retrieved: the relay is stopping either way
+            raise
+
+    async def report_lag(self) -> None:
+        """Set this database's ``stampede_outbox_*`` gauges; a failed read leaves them as is."""
+        try:
+            found = await stats(self.db)
+        except Exception as exc:
+            log.warning("outbox lag unknown", context=self.db.context, error=repr(exc))
+            return
+        PENDING.labels(self.db.context).set(found.pending)
+        FAILED.labels(self.db.context).set(found.failed)
+        LAG.labels(self.db.context).set(found.oldest_pending_age_s)
 
     async def _wait(self) -> None:
         self.db.outbox_signal.clear()
@@ -172,11 +211,12 @@ async def redrive(db: Database) -> int:
 
 
 async def stats(db: Database) -> OutboxStats:
-    async with db.sessions() as session:
+    """Pending and failed rows and the oldest pending row's age, read beside writers."""
+    async with db.read_sessions() as session:
         rows = (
             await session.execute(
                 select(OutboxRow.state, func.count())
-                .where(OutboxRow.state != "sent")
+                .where(OutboxRow.state.in_(("pending", "failed")))
                 .group_by(OutboxRow.state)
             )
         ).all()

@@ -26,8 +26,11 @@ rejected without requeue, i.e. dead-lettered at once.
 
 The connection is robust: after a broker restart or network failure it reconnects and restores
 channels, topology and consumers. Failing to connect the first time raises
-:class:`ConfigurationError` for ``BUS_URL``. ``close`` cancels consumers, gives running handlers
-a grace period, then closes the connection.
+:class:`ConfigurationError` for ``BUS_URL``. ``close`` cancels consumers (no new message is
+taken), gives running handlers a grace period to finish and ack (what is left of the shutdown
+budget while the process drains, at least :data:`CLOSE_GRACE_S`), then closes the connection:
+the broker requeues every message left unacknowledged. While consuming it reports its
+dead-letter queues' depths (``rabbitmq_dead.py``).
 """
 
 from __future__ import annotations
@@ -51,9 +54,12 @@ from aio_pika.abc import (
     ConsumerTag,
 )
 
+from stampede.kernel import shutdown
 from stampede.kernel.bus import Queue
 from stampede.kernel.errors import ConfigurationError
 from stampede.kernel.messages import Envelope
+from stampede.kernel.rabbitmq_dead import dead_letter_queue_name as dead_letter_queue_name
+from stampede.kernel.rabbitmq_dead import declare_dead_letters, watch_dead_letters
 
 DEAD_LETTER_EXCHANGE = "stampede.dead-letter"
 CONTENT_TYPE = "application/cloudevents+json"
@@ -66,10 +72,6 @@ log = structlog.get_logger()
 def exchange_name(context: str) -> str:
     """The topic exchange a context publishes its events to."""
     return f"{context}.events"
-
-
-def dead_letter_queue_name(queue_name: str) -> str:
-    return f"{queue_name}.dead"
 
 
 def _message(envelope: Envelope) -> aio_pika.Message:
@@ -151,6 +153,7 @@ class RabbitBus:
         self._exchanges: dict[str, AbstractExchange] = {}
         self._consumers: list[tuple[AbstractQueue, ConsumerTag]] = []
         self._handling: set[asyncio.Task[Any]] = set()
+        self._watching: asyncio.Task[None] | None = None
 
     def subscribe(self, queue: Queue) -> None:
         named = replace(queue, name=self.namespace + queue.name)
@@ -163,6 +166,9 @@ class RabbitBus:
             return
         for queue in self._queues.values():
             await self._consume(queue)
+        if self._queues and self._watching is None:
+            watch = watch_dead_letters(self._connect, list(self._queues))
+            self._watching = asyncio.create_task(watch, name="bus:dead-letters")
 
     async def declare(self) -> None:
         """Declare the topology of every subscribed queue without consuming."""
@@ -196,9 +202,13 @@ class RabbitBus:
             raise ConnectionError(f"RabbitMQ connection to {_where(self._url)} is closed")
 
     async def close(self) -> None:
+        if self._watching is not None:
+            self._watching.cancel()
+            self._watching = None
         await self._cancel_consumers()
         if self._handling:
-            await asyncio.wait(set(self._handling), timeout=CLOSE_GRACE_S)
+            grace_s = shutdown.remaining_s(floor=CLOSE_GRACE_S)
+            await asyncio.wait(set(self._handling), timeout=grace_s)
         connection, self._connection = self._connection, None
         self._publisher = None
         self._exchanges.clear()
@@ -236,7 +246,7 @@ class RabbitBus:
 
     async def _declare(self, channel: AbstractChannel, queue: Queue) -> AbstractQueue:
         """Declare ``queue``, its bindings and its dead-letter queue; return the queue."""
-        await self._declare_dead_letters(channel, queue.name)
+        await declare_dead_letters(channel, self._dead_letter_exchange, queue.name)
         arguments = _queue_arguments(queue.name, self.delivery_limit, self._dead_letter_exchange)
         amqp_queue = await channel.declare_queue(queue.name, durable=True, arguments=arguments)
         for key in queue.routing_keys:
@@ -250,15 +260,6 @@ class RabbitBus:
     @property
     def _dead_letter_exchange(self) -> str:
         return self.namespace + DEAD_LETTER_EXCHANGE
-
-    async def _declare_dead_letters(self, channel: AbstractChannel, name: str) -> None:
-        exchange = await channel.declare_exchange(
-            self._dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True
-        )
-        dead = await channel.declare_queue(
-            dead_letter_queue_name(name), durable=True, arguments={"x-queue-type": "quorum"}
-        )
-        await dead.bind(exchange, routing_key=name)
 
     async def _consume(self, queue: Queue) -> None:
         connection = await self._connect()

@@ -5,7 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from stampede.kernel.module import Module, Runtime
-from stampede.kernel.web import Check, install_health, install_problem_handlers
+from stampede.kernel.web import (
+    NO_FRAMEWORK_TELEMETRY,
+    Check,
+    install_health,
+    install_problem_handlers,
+)
 
 
 def runtime_checks(runtime: Runtime) -> dict[str, Check]:
@@ -20,7 +25,11 @@ def runtime_checks(runtime: Runtime) -> dict[str, Check]:
 def service_app(module: Module, runtime: Runtime) -> FastAPI:
     """The context's own app; the platform starts its relay and consumers, not this app."""
     app = FastAPI(
-        title=f"Stampede {module.name}", openapi_url="/openapi.json", docs_url=None, redoc_url=None
+        title=f"Stampede {module.name}",
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        telemetry=NO_FRAMEWORK_TELEMETRY,
     )
     app.state.runtime = runtime
     app.state.verifier = runtime.verifier

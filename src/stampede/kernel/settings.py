@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     call_timeout_s: float = Field(5.0, alias="CALL_TIMEOUT_S", gt=0)
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     access_log_sample: float = Field(1.0, alias="ACCESS_LOG_SAMPLE", ge=0, le=1)
+    shutdown_grace_s: float = Field(30.0, alias="SHUTDOWN_GRACE_S", ge=0, le=3600)
+    shutdown_delay_s: float = Field(0.0, alias="SHUTDOWN_DELAY_S", ge=0, le=300)
     load_demo: bool = Field(True, alias="STAMPEDE_DEMO")
     hold_ttl_s: int = Field(600, alias="SALES_HOLD_TTL_S", ge=5, le=86400)
     admission_rate: float = Field(50.0, alias="SALES_ADMISSION_RATE", gt=0, le=100_000)

@@ -10,11 +10,17 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
+from stampede.kernel import shutdown
 from stampede.kernel.errors import StampedeError, TooManyRequests, Unavailable, Unprocessable
+
+# FastAPI's own OpenTelemetry server spans and metrics would repeat, per request and at a cost,
+# what kernel.observe already records (and exports when an exporter is configured).
+NO_FRAMEWORK_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 PROBLEM = "application/problem+json"
 Check = Callable[[], Awaitable[None]]
@@ -97,7 +103,8 @@ async def run_checks(checks: dict[str, Check], timeout_s: float = 2.0) -> dict[s
 
 
 def install_health(app: FastAPI, checks: Callable[[], dict[str, Check]]) -> None:
-    """``/healthz`` (alive), ``/readyz`` (dependencies reachable) and ``/metrics``."""
+    """``/healthz`` (alive), ``/readyz`` (dependencies reachable; 503 ``draining`` once the
+    process shuts down, see :mod:`stampede.kernel.shutdown`) and ``/metrics``."""
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -105,6 +112,8 @@ def install_health(app: FastAPI, checks: Callable[[], dict[str, Check]]) -> None
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
+        if shutdown.draining():  # stop sending here: this process is finishing its work
+            return JSONResponse({"status": "draining", "checks": {}}, status_code=503)
         results = await run_checks(checks())
         ready = all(v == "ok" for v in results.values())
         body: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": results}

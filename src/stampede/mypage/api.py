@@ -16,7 +16,7 @@ router = APIRouter(tags=["mypage"])
 P = "/api/mypage"
 
 
-def uow(request: Request) -> MyPageUoW:
+async def uow(request: Request) -> MyPageUoW:
     return MyPageUoW(request.app.state.runtime)
 
 

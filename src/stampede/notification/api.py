@@ -18,7 +18,7 @@ router = APIRouter(tags=["notification"])
 P = "/api/notification"
 
 
-def uow(request: Request) -> NotificationUoW:
+async def uow(request: Request) -> NotificationUoW:
     return NotificationUoW(request.app.state.runtime)
 
 

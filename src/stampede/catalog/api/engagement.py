@@ -22,7 +22,7 @@ router = APIRouter(tags=["catalog"])
 P = "/api/catalog"
 
 
-def uow(request: Request) -> CatalogUoW:
+async def uow(request: Request) -> CatalogUoW:
     return CatalogUoW(request.app.state.runtime)
 
 

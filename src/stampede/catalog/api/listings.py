@@ -25,7 +25,7 @@ P = "/api/catalog"
 LIST_CACHE = "public, max-age=5"
 
 
-def uow(request: Request) -> CatalogUoW:
+async def uow(request: Request) -> CatalogUoW:
     return CatalogUoW(request.app.state.runtime)
 
 

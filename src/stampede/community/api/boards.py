@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from fastapi import Response
+
 from stampede.community import handlers
 from stampede.community.api.bodies import BoardCreate
-from stampede.community.api.common import P, UowDep, community_router
+from stampede.community.api.common import P, UowDep, community_router, shared_answer
+from stampede.community.store.shared import BOARDS_SCOPE
 from stampede.community.views import reads
 from stampede.community.views.models import BoardView, board_view
 from stampede.kernel.auth import AdminUser
@@ -12,10 +15,10 @@ from stampede.kernel.auth import AdminUser
 router = community_router()
 
 
-@router.get(f"{P}/boards")
-async def boards(uow: UowDep) -> list[BoardView]:
+@router.get(f"{P}/boards", response_model=list[BoardView])
+async def boards(uow: UowDep) -> Response:
     """Every board, in their order (the free board and the price board first)."""
-    return await reads.boards(uow)
+    return await shared_answer(uow, None, (("boards",), (BOARDS_SCOPE,)), lambda: reads.boards(uow))
 
 
 @router.post(f"{P}/boards", status_code=201)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 
+from fastapi import Response
+
 from stampede.community import handlers
 from stampede.community.api.bodies import CommentCreate, CommentPatch
 from stampede.community.api.common import (
@@ -14,7 +16,9 @@ from stampede.community.api.common import (
     P,
     UowDep,
     community_router,
+    shared_answer,
 )
+from stampede.community.store.shared import post_scope
 from stampede.community.views import reads
 from stampede.community.views.models import CommentPage, CommentView
 from stampede.kernel.auth import AdminUser, CurrentUser, OptionalUser
@@ -22,16 +26,20 @@ from stampede.kernel.auth import AdminUser, CurrentUser, OptionalUser
 router = community_router()
 
 
-@router.get(f"{P}/posts/{{post_id}}/comments")
+@router.get(f"{P}/posts/{{post_id}}/comments", response_model=CommentPage)
 async def post_comments(
     post_id: uuid.UUID,
     user: OptionalUser,
     uow: UowDep,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> CommentPage:
+) -> Response:
     """Top-level comments oldest first, each with its replies; 404 ``no-post``."""
-    return await reads.comments(uow, user, str(post_id), (cursor, limit))
+    pid = str(post_id)
+    where = (("comments", pid, cursor, limit), (post_scope(pid),))
+    return await shared_answer(
+        uow, user, where, lambda: reads.comments(uow, user, pid, (cursor, limit))
+    )
 
 
 @router.post(f"{P}/posts/{{post_id}}/comments", status_code=201)

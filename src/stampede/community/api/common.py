@@ -9,22 +9,28 @@ raw, even through a sloppy client that pastes a JSON answer into HTML.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Sequence
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from pydantic_core import to_json
 from starlette.exceptions import HTTPException
 
+from stampede.community.domain.access import is_admin
 from stampede.community.store import CommunityUoW
+from stampede.community.store.shared import shared_reads
 from stampede.community.views.models import DEFAULT_PAGE, MAX_PAGE
+from stampede.kernel.auth import Principal
 from stampede.kernel.errors import StampedeError
 
 P = "/api/community"
 _ESCAPES = ((b"&", b"\\u0026"), (b"<", b"\\u003c"), (b">", b"\\u003e"))
 Render = Callable[[Request, Exception], Awaitable[Response]]
+Answer = BaseModel | Sequence[BaseModel]
 
 
 def escape_json(raw: bytes) -> bytes:
@@ -73,11 +79,37 @@ def _escaped(response: Response) -> Response:
     return response
 
 
+async def shared_answer(
+    uow: CommunityUoW,
+    user: Principal | None,
+    where: tuple[tuple[Hashable, ...], tuple[str, ...]],
+    read: Callable[[], Awaitable[Answer]],
+) -> Response:
+    """``read()``'s answer as escaped JSON, kept for every reader but an admin under ``where``
+    (the answer's key and scopes, see :mod:`stampede.community.store.shared`)."""
+    if user is not None and is_admin(user.roles):
+        return json_answer(await read())
+    key, scopes = where
+    body = await shared_reads(uow.runtime).get(key, scopes, lambda: _rendered(read))
+    return json_answer(body)
+
+
+async def _rendered(read: Callable[[], Awaitable[Answer]]) -> bytes:
+    return escape_json(to_json(await read()))
+
+
+def json_answer(answer: Answer | bytes) -> Response:
+    """The models (or JSON text already escaped) as this context's JSON answer."""
+    if not isinstance(answer, bytes):
+        answer = escape_json(to_json(answer))
+    return Response(answer, media_type="application/json")
+
+
 def community_router() -> APIRouter:
     return APIRouter(tags=["community"], route_class=SafeRoute, default_response_class=SafeJSON)
 
 
-def uow(request: Request) -> CommunityUoW:
+async def uow(request: Request) -> CommunityUoW:
     return CommunityUoW(request.app.state.runtime)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Path, Query, Request
+from fastapi import Path, Query, Request, Response
 
 from stampede.community import handlers
 from stampede.community.api.bodies import PostCreate, PostPatch
@@ -17,9 +17,12 @@ from stampede.community.api.common import (
     P,
     UowDep,
     community_router,
+    json_answer,
+    shared_answer,
     viewer,
 )
 from stampede.community.domain.posts import SEARCH_MAX
+from stampede.community.store.shared import board_scope
 from stampede.community.views import reads
 from stampede.community.views.models import PostDetail, PostPage
 from stampede.kernel.auth import AdminUser, CurrentUser, OptionalUser
@@ -29,7 +32,7 @@ BoardSlug = Annotated[str, Path(max_length=30)]
 Search = Annotated[str | None, Query(max_length=SEARCH_MAX, pattern=r"^[^\x00]*$")]
 
 
-@router.get(f"{P}/boards/{{board}}/posts")
+@router.get(f"{P}/boards/{{board}}/posts", response_model=PostPage)
 async def board_posts(
     board: BoardSlug,
     user: OptionalUser,
@@ -37,10 +40,13 @@ async def board_posts(
     q: Search = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> PostPage:
+) -> Response:
     """The board's posts, newest first; ``q`` keeps those whose title or body hold every word
     (Korean or English, any case). 404 ``no-board``."""
-    return await reads.posts(uow, user, board, q, (cursor, limit))
+    where = (("posts", board, q, cursor, limit), (board_scope(board),))
+    return await shared_answer(
+        uow, user, where, lambda: reads.posts(uow, user, board, q, (cursor, limit))
+    )
 
 
 @router.post(f"{P}/boards/{{board}}/posts", status_code=201)
@@ -52,16 +58,18 @@ async def write_post(
     return await reads.post(uow, user, post_id)
 
 
-@router.get(f"{P}/posts/{{post_id}}")
+@router.get(f"{P}/posts/{{post_id}}", response_model=PostDetail)
 async def read_post(
     post_id: uuid.UUID, request: Request, user: OptionalUser, uow: UowDep
-) -> PostDetail:
+) -> Response:
     """One post; a reader other than its author adds a view (once per reader per 10 min)."""
-    post = await reads.post(uow, user, str(post_id))
+    post = await reads.shared_post(uow, user, str(post_id))
     reader = viewer(request, None if user is None else user.user_id)
     if reader != post.author.id and await handlers.first_view(uow.runtime.store, post.id, reader):
-        post.views = await handlers.count_view(uow, post.id)
-    return post
+        views = handlers.count_view(uow.runtime, post.id, post.views)
+    else:
+        views = post.views + handlers.waiting_views(uow.runtime, post.id)
+    return json_answer(post.model_copy(update={"views": views}))
 
 
 @router.patch(f"{P}/posts/{{post_id}}")

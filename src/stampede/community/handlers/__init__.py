@@ -1,6 +1,6 @@
 """Community's use cases: posts and boards (``posts``), comments (``comments``), likes,
 confirmations and reports (``reactions``), reviews (``reviews``), the consumers of identity's
-and ordering's events (``events``) and the demo seed (``demo``)."""
+and ordering's events (``events``), view counts (``views``) and the demo seed (``demo``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from stampede.community.handlers.common import first_view
 from stampede.community.handlers.demo import seed_demo, seed_when_ready
 from stampede.community.handlers.events import SUBSCRIPTIONS
 from stampede.community.handlers.posts import (
-    count_view,
     create_board,
     create_post,
     delete_post,
@@ -30,6 +29,7 @@ from stampede.community.handlers.reviews import (
     moderate_review,
     post_review,
 )
+from stampede.community.handlers.views import count_view, waiting_views, write_views
 
 __all__ = [
     "SUBSCRIPTIONS",
@@ -54,4 +54,6 @@ __all__ = [
     "seed_demo",
     "seed_when_ready",
     "update_post",
+    "waiting_views",
+    "write_views",
 ]

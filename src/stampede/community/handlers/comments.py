@@ -13,6 +13,7 @@ from stampede.community.domain.limits import COMMENTING
 from stampede.community.domain.posts import MAX_REPLIES, Comment
 from stampede.community.handlers.common import admin, post_for, within
 from stampede.community.store import CommunityUoW
+from stampede.community.store.shared import post_scope
 from stampede.kernel.auth import Principal
 from stampede.kernel.errors import Conflict, NotFound, Unprocessable
 from stampede.kernel.sqltypes import new_id
@@ -32,6 +33,7 @@ async def add_comment(
         comment = Comment(new_id(), post.id, parent_id, user.user_id, body, VISIBLE, now, now)
         await uow.comments.add(comment)
         await uow.posts.bump(post.id, "comments", 1)
+        uow.changed(post_scope(post.id))
         await uow.commit()
     return comment.id
 
@@ -62,6 +64,7 @@ async def edit_comment(uow: CommunityUoW, user: Principal, comment_id: str, body
         comment = await _comment_for(uow, user, comment_id)
         owned(comment.author_id, user.user_id, "comment")
         await uow.comments.change(comment_id, body, uow.runtime.now())
+        uow.changed(post_scope(comment.post_id))
         await uow.commit()
     return comment.post_id
 
@@ -74,6 +77,7 @@ async def delete_comment(uow: CommunityUoW, user: Principal, comment_id: str) ->
         await uow.comments.move(comment_id, comment.state, DELETED, uow.runtime.now())
         if comment.state == VISIBLE:
             await uow.posts.bump(comment.post_id, "comments", -1)
+        uow.changed(post_scope(comment.post_id))
         await uow.commit()
 
 
@@ -84,5 +88,6 @@ async def moderate_comment(uow: CommunityUoW, user: Principal, comment_id: str, 
         comment = await _comment_for(uow, user, comment_id)
         if await uow.comments.move(comment_id, source, target, uow.runtime.now()):
             await uow.posts.bump(comment.post_id, "comments", -1 if hide else 1)
+            uow.changed(post_scope(comment.post_id))
             await uow.commit()
     return comment.post_id

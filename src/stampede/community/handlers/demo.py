@@ -25,6 +25,7 @@ from stampede.community.domain.access import VISIBLE
 from stampede.community.domain.demo import DEMO_AUTHORS, DEMO_POSTS, DemoPost
 from stampede.community.domain.posts import Comment, Post
 from stampede.community.store import CommunityUoW
+from stampede.community.store.shared import board_scope
 from stampede.kernel.module import Runtime
 from stampede.kernel.sqltypes import new_id
 
@@ -71,6 +72,7 @@ async def write_demo(runtime: Runtime) -> int | None:
         ids = [authors[name] for name in DEMO_AUTHORS]
         for number, demo in enumerate(DEMO_POSTS):
             await _seed_post(uow, demo, ids, number)
+        uow.changed(*{board_scope(demo.board) for demo in DEMO_POSTS})
         await uow.commit()
     return len(DEMO_POSTS)
 

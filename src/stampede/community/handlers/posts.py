@@ -1,5 +1,5 @@
 """Writing posts: start one (rate-limited), change or delete one's own, attach a photo to a
-price post, count a view, and (admins) hide or restore a post, add a board.
+price post, and (admins) hide or restore a post, add a board.
 
 Every change is one transaction on the post's row (read ``FOR UPDATE`` on PostgreSQL), so an
 edit and a delete of the same post never interleave. Posts announce nothing to other contexts.
@@ -17,6 +17,7 @@ from stampede.community.domain.limits import POSTING
 from stampede.community.domain.posts import Post, price_fields, tags_of
 from stampede.community.handlers.common import board_of, post_for, within
 from stampede.community.store import CommunityUoW
+from stampede.community.store.shared import BOARDS_SCOPE, board_scope, post_scope
 from stampede.kernel.auth import Principal
 from stampede.kernel.errors import Conflict, Unprocessable
 from stampede.kernel.sqltypes import new_id
@@ -31,6 +32,7 @@ async def create_post(uow: CommunityUoW, user: Principal, slug: str, given: dict
     async with uow:
         post = _new_post(await board_of(uow, slug), user, given, uow.runtime.now())
         await uow.posts.add(post)
+        uow.changed(board_scope(post.board))
         await uow.commit()
     return post.id
 
@@ -60,6 +62,7 @@ async def update_post(
         values = _changes(await board_of(uow, post.board), changes)
         if values:
             await uow.posts.change(post_id, values | {"updated_at": uow.runtime.now()})
+            uow.changed(board_scope(post.board), post_scope(post_id))
             await uow.commit()
 
 
@@ -76,6 +79,7 @@ async def delete_post(uow: CommunityUoW, user: Principal, post_id: str) -> None:
         post = await post_for(uow, user, post_id, lock=True)
         owned(post.author_id, user.user_id, "post")
         await uow.posts.remove(post_id)
+        uow.changed(board_scope(post.board), post_scope(post_id))
         await uow.commit()
 
 
@@ -83,17 +87,10 @@ async def moderate_post(uow: CommunityUoW, admin: Principal, post_id: str, hide:
     """Hide (or restore) a post; again is no change."""
     source, target = (VISIBLE, HIDDEN) if hide else (HIDDEN, VISIBLE)
     async with uow:
-        await post_for(uow, admin, post_id, lock=True)
+        post = await post_for(uow, admin, post_id, lock=True)
         if await uow.posts.move(post_id, source, target, uow.runtime.now()):
+            uow.changed(board_scope(post.board), post_scope(post_id))
             await uow.commit()
-
-
-async def count_view(uow: CommunityUoW, post_id: str) -> int:
-    """One more view; the new count."""
-    async with uow:
-        views = await uow.posts.bump(post_id, "views", 1)
-        await uow.commit()
-    return views
 
 
 async def put_image(uow: CommunityUoW, user: Principal, post_id: str, data: bytes) -> None:
@@ -106,6 +103,7 @@ async def put_image(uow: CommunityUoW, user: Principal, post_id: str, data: byte
         if not (await board_of(uow, post.board)).for_prices:
             raise Unprocessable("only price posts carry a photo", slug="no-images-here")
         await uow.posts.put_image(post_id, media_type, data, uow.runtime.now())
+        uow.changed(board_scope(post.board), post_scope(post_id))
         await uow.commit()
 
 
@@ -116,6 +114,7 @@ async def drop_image(uow: CommunityUoW, user: Principal, post_id: str) -> None:
         owned(post.author_id, user.user_id, "post")
         await uow.posts.drop_image(post_id)
         await uow.posts.change(post_id, {"image_type": None, "updated_at": uow.runtime.now()})
+        uow.changed(board_scope(post.board), post_scope(post_id))
         await uow.commit()
 
 
@@ -126,5 +125,6 @@ async def create_board(uow: CommunityUoW, given: dict[str, Any]) -> Board:
         board = Board(**given, position=position, created_at=uow.runtime.now())
         if not await uow.boards.add(board):
             raise Conflict("a board with this slug exists", slug="board-exists")
+        uow.changed(BOARDS_SCOPE)
         await uow.commit()
     return board

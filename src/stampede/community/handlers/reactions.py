@@ -13,6 +13,7 @@ from datetime import datetime
 from stampede.community.domain.posts import Post
 from stampede.community.handlers.common import board_of, post_for
 from stampede.community.store import CommunityUoW
+from stampede.community.store.shared import post_scope
 from stampede.kernel.auth import Principal
 from stampede.kernel.errors import Conflict, Forbidden, Unprocessable
 from stampede.kernel.sqltypes import new_id
@@ -32,6 +33,7 @@ async def react(uow: CommunityUoW, user: Principal, post_id: str, what: str, on:
         if not changed:
             return int(getattr(post, what))
         count = await uow.posts.bump(post_id, what, 1 if on else -1)
+        uow.changed(post_scope(post_id))
         await uow.commit()
     return count
 
@@ -61,5 +63,6 @@ async def report(
         if not await uow.reactions.report(values):
             raise Conflict("you reported this post already", slug="already-reported")
         await uow.posts.bump(post_id, "reports", 1)
+        uow.changed(post_scope(post_id))
         await uow.commit()
     return report_id, now

@@ -22,6 +22,12 @@ from stampede.kernel.db import Repository
 _STORED = [f.name for f in fields(Post) if f.name != "author_name"]
 _AUTHOR = members.c.name.label("author_name")
 _JOINED = posts.outerjoin(members, members.c.user_id == posts.c.author_id)
+_ADD_VIEWS = (
+    posts.update()
+    .where(posts.c.id == sa.bindparam("post_id"))
+    .values(views=posts.c.views + sa.bindparam("more"))
+    .returning(posts.c.views)
+)
 
 
 def _post(row: Any) -> Post:
@@ -98,6 +104,16 @@ class Posts(Repository):
             .returning(column)
         )
         return int(result.scalar_one())
+
+    async def add_views(self, views: dict[str, int]) -> dict[str, int]:
+        """Add each post's views; the posts' new counts (a deleted post is left out)."""
+        totals: dict[str, int] = {}
+        for post_id, more in views.items():
+            result = await self.session.execute(_ADD_VIEWS, {"post_id": post_id, "more": more})
+            found = result.scalar_one_or_none()
+            if found is not None:
+                totals[post_id] = int(found)
+        return totals
 
     async def image(self, post_id: str) -> tuple[str, bytes] | None:
         """The photo's media type and bytes."""

@@ -14,6 +14,16 @@ from stampede.community.store.tables import confirms, likes, posts, reports
 from stampede.kernel.db import Repository
 
 TABLES = {"likes": likes, "confirms": confirms}
+_MINE = sa.select(
+    *(
+        sa.exists()
+        .where(
+            table.c.post_id == sa.bindparam("post_id"), table.c.user_id == sa.bindparam("user_id")
+        )
+        .label(name)
+        for name, table in (*TABLES.items(), ("reported", reports))
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -45,14 +55,9 @@ class Reactions(Repository):
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def mine(self, post_id: str, user_id: str) -> dict[str, bool]:
-        """Whether the member liked, confirmed and reported the post."""
-        found: dict[str, bool] = {}
-        for name, table in (*TABLES.items(), ("reported", reports)):
-            query = sa.select(sa.literal(1)).where(
-                table.c.post_id == post_id, table.c.user_id == user_id
-            )
-            found[name] = await self.session.scalar(query) is not None
-        return found
+        """Whether the member liked, confirmed and reported the post (one statement)."""
+        row = (await self.session.execute(_MINE, {"post_id": post_id, "user_id": user_id})).one()
+        return {name: bool(given) for name, given in row._mapping.items()}
 
     async def report(self, values: dict[str, Any]) -> bool:
         """True when this is the member's first report of the post."""

@@ -14,6 +14,7 @@ from stampede.community.domain.access import DELETED, VISIBLE, is_admin, seen
 from stampede.community.domain.posts import Comment, search_terms
 from stampede.community.domain.render import to_html
 from stampede.community.store import CommunityUoW
+from stampede.community.store.shared import post_key, post_scope, shared_reads
 from stampede.community.views import cursors
 from stampede.community.views.models import (
     MAX_PAGE,
@@ -79,6 +80,23 @@ async def post(uow: CommunityUoW, user: Principal | None, post_id: str) -> PostD
                 liked=given["likes"], confirmed=given["confirms"], reported=given["reported"]
             )
     return post_detail(found, _admin(user), mine)
+
+
+async def shared_post(uow: CommunityUoW, user: Principal | None, post_id: str) -> PostDetail:
+    """The post as :func:`post` gives it; what every non-admin sees of it is kept a moment
+    (see :mod:`stampede.community.store.shared`), and the caller's own marks added."""
+    if _admin(user):
+        return await post(uow, user, post_id)
+    keep = shared_reads(uow.runtime)
+    found = await keep.get(
+        post_key(post_id), (post_scope(post_id),), lambda: post(uow, None, post_id)
+    )
+    if user is None:
+        return found
+    async with uow.reading():
+        given = await uow.reactions.mine(post_id, user.user_id)
+    mine = Mine(liked=given["likes"], confirmed=given["confirms"], reported=given["reported"])
+    return found.model_copy(update={"mine": mine})
 
 
 async def image(uow: CommunityUoW, user: Principal | None, post_id: str) -> tuple[str, bytes, bool]:

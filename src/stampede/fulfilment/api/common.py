@@ -15,7 +15,7 @@ from stampede.kernel.errors import Forbidden
 P = "/api/fulfilment"
 
 
-def uow(request: Request) -> FulfilmentUoW:
+async def uow(request: Request) -> FulfilmentUoW:
     return FulfilmentUoW(request.app.state.runtime)
 
 

@@ -25,7 +25,7 @@ from stampede.kernel.sqltypes import new_id
 from stampede.ordering.domain import saga
 from stampede.ordering.domain.orders import LISTING_KIND, SHIPPED_KINDS, Order, amount_due
 from stampede.ordering.saga.calls import give_back
-from stampede.ordering.saga.transitions import placed_event
+from stampede.ordering.saga.transitions import MOVES, placed_event
 from stampede.ordering.store import OrderingUoW
 from stampede.ordering.views import order_view
 from stampede.sales.contracts import TakeHold, TakenHold
@@ -149,6 +149,7 @@ async def _record(runtime: Runtime, taken: TakenHold, ask: PlaceAsk, slot: Slot)
         reply = Reply(201, order_view(order))
         await slot.keep(uow.session, reply)
         await uow.commit()
+    MOVES.labels(order.status).inc()
     return reply
 
 

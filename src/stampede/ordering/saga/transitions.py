@@ -1,10 +1,16 @@
-"""Moving an order's status, with its event in the same transaction."""
+"""Moving an order's status, with its event in the same transaction; each move counted in
+``stampede_ordering_order_transitions_total{status}`` (a move whose transaction then fails
+still counts: a saga retrying it may count it twice)."""
 
 from __future__ import annotations
+
+from prometheus_client import Counter
 
 from stampede.ordering.contracts import OrderPlaced, OrderStatusChanged
 from stampede.ordering.domain.orders import Order
 from stampede.ordering.store import OrderingUoW
+
+MOVES = Counter("stampede_ordering_order_transitions", "Orders moved into a status", ["status"])
 
 
 async def advance(uow: OrderingUoW, order: Order, status: str, reason: str) -> bool:
@@ -16,6 +22,7 @@ async def advance(uow: OrderingUoW, order: Order, status: str, reason: str) -> b
     order.status, order.reason, order.seq = status, reason, order.seq + 1
     await uow.orders.save(order, at)
     uow.emit(_changed(order, previous, at), subject=order.order_id)
+    MOVES.labels(status).inc()
     return True
 
 

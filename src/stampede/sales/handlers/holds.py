@@ -79,6 +79,7 @@ HOLD_ATTEMPTS = Counter(
     "stampede_sales_hold_attempts", "Hold attempts by what the inventory answered", ["verdict"]
 )
 _ATTEMPTS = {verdict: HOLD_ATTEMPTS.labels(verdict.value) for verdict in Verdict}
+SOLD_OUT = Counter("stampede_sales_sold_out", "Holds refused for want of stock", ["listing"])
 
 
 RENTAL_HORIZON_DAYS = 365
@@ -144,6 +145,8 @@ async def place_hold(
     live = engine(runtime)
     result = await live.inventory.hold(request)
     _ATTEMPTS[result.verdict].inc()
+    if result.verdict is Verdict.SOLD_OUT:
+        SOLD_OUT.labels(ask.listing_id).inc()
     if result.verdict is Verdict.GRANTED:
         return await _record(runtime, result), False
     if result.verdict is not Verdict.REPLAYED or result.hold is None:

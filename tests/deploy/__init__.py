@@ -1,0 +1,1 @@
+"""The deployment artefacts: image, Kubernetes manifests, custom-resource schemas, pipeline."""
