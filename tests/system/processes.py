@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -100,6 +101,27 @@ for line in sys.stdin:
         stampede.cli.main()  # exits
     print(pid, flush=True)
 """
+
+
+@contextlib.contextmanager
+def serving(
+    ports: dict[str, int], env: dict[str, str], logs: Path, timeout_s: float = 60
+) -> Iterator[dict[str, Process]]:
+    """``stampede serve <context>`` for each context on its port, all healthy; stopped (last
+    started first) when the block ends."""
+    processes = {
+        name: Process(["serve", name, "--port", str(port)], env, logs / f"{name}.log")
+        for name, port in ports.items()
+    }
+    try:
+        for process in processes.values():
+            process.start()
+        for name, process in processes.items():
+            wait_healthy(f"http://127.0.0.1:{ports[name]}", process, timeout_s=timeout_s)
+        yield processes
+    finally:
+        for process in reversed(processes.values()):
+            process.stop()
 
 
 class ForkServer:

@@ -32,7 +32,7 @@ import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from tests.notification.test_mail_rabbit import MailServer, drop_topology
-from tests.system.processes import Process, free_port, wait_healthy
+from tests.system.processes import Process, free_port, serving, wait_healthy
 
 pytestmark = pytest.mark.system
 USERS = 40
@@ -81,19 +81,10 @@ def cluster(
         "SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
         "MAIL_RETRY_WINDOW_S": "300",
     }
-    processes = {
-        name: Process(["serve", name, "--port", str(port)], env, tmp_path / f"{name}.log")
-        for name, port in ports.items()
-    }
     try:
-        for process in processes.values():
-            process.start()
-        for name, process in processes.items():
-            wait_healthy(urls[name], process)
-        yield Cluster(urls["gateway"], processes["notification"], urls["notification"], smtp)
+        with serving(ports, env, tmp_path, timeout_s=30) as processes:
+            yield Cluster(urls["gateway"], processes["notification"], urls["notification"], smtp)
     finally:
-        for process in reversed(processes.values()):
-            process.stop()
         smtp.stop()
         asyncio.run(drop_topology(amqp_url, namespace))
 

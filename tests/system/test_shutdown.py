@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.system.processes import Process, free_port, wait_healthy
+from tests.system.processes import Process, free_port, serving, wait_healthy
 from tests.system.test_distributed import drop_topology
 
 pytestmark = pytest.mark.system
@@ -183,19 +183,10 @@ def cluster(
         "BUS_NAMESPACE": namespace,
         "STAMPEDE_DATA_DIR": str(tmp_path),
     }
-    processes = {
-        name: Process(["serve", name, "--port", str(port)], env, tmp_path / f"{name}.log")
-        for name, port in ports.items()
-    }
     try:
-        for process in processes.values():
-            process.start()
-        for name, process in processes.items():
-            wait_healthy(f"http://127.0.0.1:{ports[name]}", process, timeout_s=60)
-        yield processes
+        with serving(ports, env, tmp_path) as processes:
+            yield processes
     finally:
-        for process in processes.values():
-            process.stop()
         asyncio.run(drop_topology(amqp_url, namespace))
 
 

@@ -34,11 +34,15 @@ from stampede.kernel.tracing import (
 )
 
 REQUESTS = Counter(
-    "stampede_http_requests_total", "HTTP requests served", ["service", "area", "method", "status"]
+    "stampede_http_requests_total",
+    "HTTP requests served",
+    ["service", "area", "route", "method", "status"],
 )
 LATENCY = Histogram(
-    "stampede_http_request_duration_seconds", "HTTP request latency", ["service", "area"]
+    "stampede_http_request_duration_seconds", "HTTP request latency", ["service", "area", "route"]
 )
+LANE = "lane"  # the route label of a request an express lane answered
+OTHER = "other"  # … and of one no route of this process answered (a 404, a forwarded call)
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 OBSERVED = "stampede.observed"
 SLOW_S = 1.0  # a request this slow is always logged
@@ -76,14 +80,20 @@ def _carried(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return {k.decode(): v.decode("latin-1") for k, v in headers if k in CARRIED}
 
 
-@functools.lru_cache(maxsize=1024)
-def _counter(service: str, area: str, method: str, status: int) -> Any:
-    return REQUESTS.labels(service, area, method, str(status))
+@functools.lru_cache(maxsize=4096)
+def _counter(service: str, area: str, route: str, method: str, status: int) -> Any:
+    return REQUESTS.labels(service, area, route, method, str(status))
 
 
-@functools.lru_cache(maxsize=1024)
-def _timer(service: str, area: str) -> Any:
-    return LATENCY.labels(service, area)
+@functools.lru_cache(maxsize=4096)
+def _timer(service: str, area: str, route: str) -> Any:
+    return LATENCY.labels(service, area, route)
+
+
+def route_of(scope: Scope, default: str = OTHER) -> str:
+    """The template of the route that answered (``/api/community/posts/{post_id}``): a label
+    with one value per route, not per id."""
+    return str(getattr(scope.get("route"), "path", "") or default)
 
 
 def area_of(path: str) -> str:
@@ -158,7 +168,7 @@ class Observe:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            self._record(scope, status, time.perf_counter() - started)
+            self._record(scope, status, time.perf_counter() - started, route_of(scope))
             request_id.reset(token)
 
     async def watch(self, scope: Scope, answer: Callable[[], Awaitable[Reply]]) -> Reply:
@@ -182,16 +192,16 @@ class Observe:
             headers.append((b"x-request-id", rid.encode()))
             return status, body, headers
         finally:
-            self._record(scope, status, time.perf_counter() - started)
+            self._record(scope, status, time.perf_counter() - started, LANE)
             request_id.reset(token)
             if ending is not None:
                 end(ending)
 
-    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+    def _record(self, scope: Scope, status: int, elapsed: float, route: str) -> None:
         http_status(status)
         area = area_of(scope["path"])
-        _counter(self.service, area, scope["method"], status).inc()
-        _timer(self.service, area).observe(elapsed)
+        _counter(self.service, area, route, scope["method"], status).inc()
+        _timer(self.service, area, route).observe(elapsed)
         if status < 500 and elapsed < SLOW_S and random.random() >= self.log_sample:
             return
         log.info(
