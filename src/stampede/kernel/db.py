@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from stampede.kernel import sqlite_cursor
 from stampede.kernel.errors import ConfigurationError, Conflict
 from stampede.kernel.messages import Envelope, Event
 from stampede.kernel.outbox import outbox_row
@@ -83,6 +84,7 @@ SQLITE_READERS = 32
 
 
 def _sqlite_engine(url: str, pool: int) -> AsyncEngine:
+    sqlite_cursor.install()
     engine = create_async_engine(
         url, connect_args={"timeout": 30}, pool_size=pool, max_overflow=0, pool_timeout=30
     )
