@@ -40,6 +40,8 @@ from stampede.notification.module import module as notification
 from stampede.ordering.module import module as ordering
 from stampede.payment.module import module as payment
 from stampede.sales.module import module as sales
+from stampede.web.module import Web
+from stampede.web.module import create_app as create_web
 
 MODULES: list[Module] = [
     identity,
@@ -77,6 +79,7 @@ class Platform:
         if "payment" in self.runtimes and settings.payment_provider_url == "fakepg://":
             self.fakepg = self._fakepg()
             self.calls.mount_local("fakepg", self.fakepg)
+        self.web: Web | None = None  # the pages, when this process serves them (see build)
         self._tasks: list[asyncio.Task[None]] = []
 
     def lanes(self) -> list[Claim]:
@@ -86,7 +89,8 @@ class Platform:
     def roles(self) -> list[str]:
         """What this process serves: its contexts, plus ``gateway`` when it is the entry."""
         gateway = ["gateway"] if self.settings.hosts_gateway else []
-        return gateway + [m.name for m in self.modules]
+        web = ["web"] if self.web is not None else []
+        return gateway + web + [m.name for m in self.modules]
 
     def remote(self) -> list[str]:
         return [name for name in self.known if name not in self.runtimes]
@@ -189,6 +193,8 @@ class Platform:
         for runtime in self.runtimes.values():
             await runtime.close_resources()
         await self.calls.close()
+        if self.web is not None:
+            await self.web.close()
         await self.store.close()
         for runtime in self.runtimes.values():
             await runtime.db.dispose()
@@ -199,7 +205,12 @@ def build(settings: Settings, modules: list[Module] | None = None) -> tuple[ASGI
     from stampede.gateway.app import edge_app
 
     platform = Platform(settings, modules)
-    return edge_app(platform), platform
+    entry: list[ASGIApp] = []
+    if settings.hosts_web:  # pages call the API through this process's entry when it has one
+        local = (lambda: entry[0]) if settings.hosts_gateway else None
+        platform.web = create_web(settings, local)
+    entry.append(edge_app(platform))
+    return entry[0], platform
 
 
 @contextlib.asynccontextmanager

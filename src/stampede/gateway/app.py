@@ -120,6 +120,8 @@ def edge_app(platform: Platform) -> ASGIApp:
     install_problem_handlers(app)
     install_health(app, lambda: _checks(platform))
     _install_openapi(app, platform)
+    if platform.web is not None:
+        app.mount("/", platform.web.app)  # the pages: whatever no route above answers
     service = "+".join(platform.roles())
     observed = Observe(Router(app, platform), service, platform.settings.access_log_sample)
     limit = platform.settings.max_body_bytes

@@ -104,7 +104,7 @@ class Settings(BaseSettings):
         if self.contexts.strip() == ALL:
             return list(known)
         wanted = [name.strip() for name in self.contexts.split(",") if name.strip()]
-        unknown = sorted(set(wanted) - set(known) - {"gateway"})
+        unknown = sorted(set(wanted) - set(known) - {"gateway", "web"})
         if unknown:
             raise ConfigurationError(
                 "STAMPEDE_CONTEXTS", f"unknown context(s) {', '.join(unknown)}"
@@ -133,6 +133,11 @@ class Settings(BaseSettings):
     def hosts_gateway(self) -> bool:
         names = {name.strip() for name in self.contexts.split(",")}
         return self.contexts.strip() == ALL or "gateway" in names
+
+    @property
+    def hosts_web(self) -> bool:
+        names = {name.strip() for name in self.contexts.split(",")}
+        return self.contexts.strip() == ALL or "web" in names
 
     @property
     def embedded(self) -> bool:

@@ -1,0 +1,1 @@
+"""The pages' routes, one module per area; ``pages`` is what every route uses."""

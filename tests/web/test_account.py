@@ -1,0 +1,53 @@
+"""Signing up, verifying the mail, logging out and in again, in Korean and English; the login
+page takes a visitor back where a 401 sent them from; forms refuse a missing CSRF token."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.web.site import PASSWORD, Site, log_in, shot, sign_up
+
+WORDS = {
+    "ko": {"verified": "이메일이 인증되었어요", "logout": "로그아웃", "login": "로그인"},
+    "en": {"verified": "Your e-mail is verified", "logout": "Log out", "login": "Log in"},
+}
+
+
+def test_sign_up_verify_log_out_and_in(new_page: Any, site: Site, lang: str, shots: Path) -> None:
+    page = new_page
+    address = sign_up(page, site, "account", name="가입자")
+    assert WORDS[lang]["verified"] in page.inner_text("main")
+    assert page.locator("html").get_attribute("lang") == lang
+    page.click(f"text={WORDS[lang]['logout']}")
+    page.wait_for_url(re.compile(r"/\?flash="))
+    assert page.get_by_role("link", name=WORDS[lang]["login"]).count() == 1
+    log_in(page, address, PASSWORD)
+    assert page.get_by_role("button", name=WORDS[lang]["logout"]).count() == 1
+    shot(page, shots, "account", lang)
+
+
+def test_wrong_password_is_a_message_on_the_form(new_page: Any, site: Site, lang: str) -> None:
+    page = new_page
+    log_in(page, "nobody@example.com", "not-the-password")
+    alert = page.get_by_role("alert")
+    assert alert.count() == 1 and alert.inner_text().strip()
+    assert page.input_value("#f-email") == "nobody@example.com"
+
+
+def test_a_form_without_its_csrf_token_is_refused(site: Site) -> None:
+    answer = httpx.post(
+        f"{site.url}/login", data={"email": "a@example.com", "password": "x"}, timeout=10
+    )
+    assert answer.status_code == 403
+    assert "text/html" in answer.headers["content-type"]
+
+
+def test_pages_forbid_inline_script(site: Site) -> None:
+    answer = httpx.get(f"{site.url}/", timeout=10)
+    policy = answer.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "<script>" not in answer.text and " style=" not in answer.text
