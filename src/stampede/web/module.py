@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stampede.kernel.settings import Settings
 from stampede.kernel.web import NO_FRAMEWORK_TELEMETRY
-from stampede.web.api import account, home
+from stampede.web.api import account, admin, business, checkout, community, home, mypage, shop
 from stampede.web.api.pages import HTMX, CsrfRefused, local, page, redirect, visit_of
 from stampede.web.contracts import LOGIN, STATIC
 from stampede.web.handlers.session import Forbidden, NeedLogin, Visit
@@ -28,7 +28,16 @@ from stampede.web.store import ApiProblem, Gateway
 from stampede.web.views import STATIC_DIR
 
 log = structlog.get_logger()
-ROUTERS = (account.router, home.router)
+ROUTERS = (
+    account.router,
+    home.router,
+    shop.router,
+    checkout.router,
+    mypage.router,
+    community.router,
+    business.router,
+    admin.router,
+)
 
 
 @dataclass(frozen=True)
