@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every Stampede process; the role comes from the arguments:
-#   docker run IMAGE                      → stampede serve gateway (the public entry)
+#   docker run IMAGE                      → stampede serve gateway web (the public entry and pages)
 #   docker run IMAGE serve ordering       → the ordering context alone
 #   docker run IMAGE migrate              → migrations of the contexts in STAMPEDE_CONTEXTS
 #   docker run IMAGE fakepg --host 0.0.0.0 → the fake payment provider
@@ -41,4 +41,4 @@ USER 10001:10001
 # the Kubernetes manifests set STAMPEDE_PORT=8080 for every pod.
 EXPOSE 8000 8101-8109 8190
 ENTRYPOINT ["stampede"]
-CMD ["serve", "gateway"]
+CMD ["serve", "gateway", "web"]

@@ -93,7 +93,7 @@ def up(
 
 @app.command()
 def serve(
-    contexts: Annotated[list[str], typer.Argument(help="Contexts (and/or gateway).")],
+    contexts: Annotated[list[str], typer.Argument(help="Contexts (and/or gateway, web).")],
     port: Port = None,
 ) -> None:
     """Run the named contexts in this process; the others are reached by their URLs."""

@@ -116,7 +116,8 @@ def _redacted(url: str) -> str:
 
 
 def distributed(settings: Settings) -> None:
-    """One process per context plus the gateway, supervised by honcho."""
+    """One process per context plus the gateway (which serves the pages too), supervised by
+    honcho."""
     from honcho import manager as honcho
 
     if settings.embedded:
@@ -138,7 +139,8 @@ def distributed(settings: Settings) -> None:
             env={**env, "STAMPEDE_PORT": port},
         )
     gateway_env = {**env, "STAMPEDE_PORT": str(settings.port)}
-    manager.add_process("gateway", f"{sys.executable} -m stampede serve gateway", env=gateway_env)
+    entry = f"{sys.executable} -m stampede serve gateway web"  # the public entry and the pages
+    manager.add_process("gateway", entry, env=gateway_env)
     manager.loop()
     sys.exit(manager.returncode)
 

@@ -28,6 +28,7 @@ from tests.deploy.manifests import (
 
 CONTEXTS = [m.name for m in MODULES]
 ROLES = [*CONTEXTS, "gateway"]
+SERVED = {"gateway": ["gateway", "web"]}  # the entry pod also serves the pages
 POD_PORT = 8080
 STOP_MARGIN_S = 10  # the platform's stop after the drain: relays, bus, databases
 KINDS = (
@@ -73,10 +74,11 @@ def test_each_pod_serves_its_role_on_the_usual_port(role: str) -> None:
     resources = render("base")
     deployment = named(resources, "Deployment", role)
     app = container(deployment)
-    assert app["args"] == ["serve", role]
+    served = SERVED.get(role, [role])
+    assert app["args"] == ["serve", *served]
     assert app["image"] == "stampede"
     assert pod_spec(deployment)["serviceAccountName"] == role
-    assert config_data(resources, f"{role}-config")["STAMPEDE_CONTEXTS"] == role
+    assert config_data(resources, f"{role}-config")["STAMPEDE_CONTEXTS"] == ",".join(served)
     assert config_data(resources, "stampede-config")["STAMPEDE_PORT"] == str(POD_PORT)
     assert app["ports"] == [{"name": "http", "containerPort": POD_PORT, "protocol": "TCP"}]
     (port,) = named(resources, "Service", role)["spec"]["ports"]

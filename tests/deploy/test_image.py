@@ -13,7 +13,7 @@ from tests.deploy.dockerfile import problems, stages
 from tests.deploy.manifests import ROOT
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
-ROLES = {m.name for m in MODULES} | {"gateway"}
+ROLES = {m.name for m in MODULES} | {"gateway", "web"}
 
 
 def test_the_dockerfile_follows_the_rules() -> None:
@@ -23,10 +23,10 @@ def test_the_dockerfile_follows_the_rules() -> None:
 def test_the_default_role_is_a_real_one_and_the_cli_takes_roles() -> None:
     """`docker run IMAGE serve ordering` runs `stampede serve ordering`."""
     final = stages(DOCKERFILE)[-1]
-    assert final.all("CMD")[-1] == '["serve", "gateway"]'
-    assert "gateway" in ROLES
+    assert final.all("CMD")[-1] == '["serve", "gateway", "web"]'
+    assert {"gateway", "web"} <= ROLES
     shown = CliRunner().invoke(app, ["serve", "--help"])
-    assert shown.exit_code == 0 and "Contexts (and/or gateway)." in shown.output
+    assert shown.exit_code == 0 and "Contexts (and/or gateway, web)." in shown.output
 
 
 def test_the_builder_builds_a_wheel_into_the_venv() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.web.site import PASSWORD, Site, log_in, shot, sign_up
+from tests.web.site import DEMO, PASSWORD, Site, log_in, shot, sign_up
 
 WORDS = {
     "ko": {"verified": "이메일이 인증되었어요", "logout": "로그아웃", "login": "로그인"},
@@ -51,3 +51,33 @@ def test_pages_forbid_inline_script(site: Site) -> None:
     policy = answer.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert "<script>" not in answer.text and " style=" not in answer.text
+
+
+def _logged_in_client(site: Site, address: str, password: str) -> httpx.Client:
+    client = httpx.Client(base_url=site.url, timeout=15)
+    client.get("/login")
+    form = {"csrf_token": client.cookies["st_csrf"], "email": address, "password": password}
+    assert client.post("/login", data={**form, "next": "/"}).status_code == 303
+    return client
+
+
+def test_an_unreadable_access_token_is_renewed_with_the_refresh_token(site: Site) -> None:
+    client = _logged_in_client(site, *DEMO["minji"])
+    try:
+        old_refresh = client.cookies["st_refresh"]
+        client.cookies.set("st_access", "not.a.token", domain="127.0.0.1")
+        answer = client.get("/")
+        assert answer.status_code == 200
+        assert 'action="/logout"' in answer.text
+        assert client.cookies["st_access"] != "not.a.token"
+        assert client.cookies["st_refresh"] != old_refresh  # rotated
+    finally:
+        client.close()
+
+
+def test_a_refused_refresh_ends_the_session(site: Site) -> None:
+    with httpx.Client(base_url=site.url, timeout=15) as client:
+        client.cookies.set("st_refresh", "00000000-0000-4000-8000-000000000000", domain="127.0.0.1")
+        answer = client.get("/")
+        assert answer.status_code == 200 and 'href="/login"' in answer.text
+        assert "st_refresh" not in client.cookies

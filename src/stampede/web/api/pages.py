@@ -52,6 +52,7 @@ async def visit_of(request: Request) -> Visit:
     if fresh:
         visit.cookies.append(Cookie(csrf.COOKIE, token, SESSION))
     request.state.visit = visit
+    await visit.freshen()
     return visit
 
 

@@ -88,6 +88,15 @@ class Visit:
             raise ApiProblem.of(response)
         return response.json() if response.content else None
 
+    async def freshen(self) -> None:
+        """Renew the session before the page is drawn when the access token is gone, unreadable
+        or about to expire but a refresh token remains, so the page shows the visitor logged
+        in; a refused refresh ends the session."""
+        visitor = self.visitor
+        stale = visitor is None or visitor.expired()
+        if self.refresh and stale and not await self._renew():
+            self.forget()
+
     async def public(self, path: str, body: Any) -> Any:
         """A POST that needs no session (log in, sign up, verify): its 401 is the answer, not
         a reason to renew the session."""
@@ -100,8 +109,6 @@ class Visit:
 
     async def raw(self, method: str, path: str, **options: Any) -> httpx.Response:
         """The answer as it came, after one refresh-and-retry on 401."""
-        if self.access is None and self.refresh:
-            await self._renew()
         response = await self._send(method, path, options)
         if response.status_code == 401 and self.refresh and await self._renew():
             response = await self._send(method, path, options)
