@@ -7,6 +7,7 @@ API (:mod:`stampede.web.store`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -60,7 +61,7 @@ def create_app(settings: Settings, entry: Callable[[], ASGIApp] | None = None) -
     for router in ROUTERS:
         app.include_router(router)
     app.mount(STATIC, StaticFiles(directory=STATIC_DIR), name="static")
-    _install_error_pages(app)
+    install_error_pages(app)
     return Web(SecurityHeaders(app, _policy(settings)), gateway.close)
 
 
@@ -78,8 +79,9 @@ def _policy(settings: Settings) -> str:
 
 
 class SecurityHeaders:
-    """Adds the CSP and the usual hardening headers to every answer; static files may be
-    cached for an hour."""
+    """Adds the CSP and the usual hardening headers to every answer, and ``Server-Timing``
+    (the page's time in this process, API calls included); static files may be cached for an
+    hour."""
 
     def __init__(self, app: ASGIApp, policy: str) -> None:
         self.app = app
@@ -96,18 +98,32 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         static = scope["path"].startswith(STATIC + "/")
+        started = time.perf_counter()
+        answered = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal answered
             if message["type"] == "http.response.start":
-                extra = [(b"cache-control", b"public, max-age=3600" if static else b"no-store")]
+                answered = True
+                spent_ms = (time.perf_counter() - started) * 1000
+                extra = [
+                    (b"cache-control", b"public, max-age=3600" if static else b"no-store"),
+                    (b"server-timing", f"page;dur={spent_ms:.1f}".encode()),
+                ]
                 headers = [*message.get("headers", []), *self.headers, *extra]
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if not answered:
+                raise
+            # Starlette re-raises once its handler has answered with the error page (and it
+            # was logged there): the page is the answer, so the connection is not cut.
 
 
-def _install_error_pages(app: FastAPI) -> None:
+def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(NeedLogin, _need_login)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
