@@ -13,7 +13,7 @@ from stampede.web.views import HERE
 
 TEMPLATES = HERE / "templates"
 SOURCES = Path(__file__).parents[2] / "src" / "stampede" / "web"
-ASKED = re.compile(r"""\bt\(\s*["']([a-z0-9_.]+)["']""")
+ASKED = re.compile(r"""\bt\(\s*["']([a-z0-9_.]+)["']\s*[,)]""")  # literal keys only
 
 
 def asked_keys() -> dict[str, set[str]]:

@@ -134,7 +134,8 @@ def messages(visit: Visit, problem: ApiProblem) -> list[str]:
     else:
         lines.append(problem.detail or problem.title or visit.t("error.title"))
     for error in problem.errors:
-        where = [str(part) for part in error.get("loc", []) if part not in ("body", "query")]
+        parts = [str(part) for part in error.get("loc", [])]
+        where = parts[1:] if parts and parts[0] in ("body", "query", "path") else parts
         text = str(error.get("msg", ""))
         lines.append(visit.t("error.field", field=".".join(where), message=text) if where else text)
     return lines
