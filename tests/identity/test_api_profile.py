@@ -86,6 +86,18 @@ async def test_patch_me_updates_the_given_fields(api: httpx.AsyncClient) -> None
     assert (await api.get(f"{API}/me", headers=user.auth)).json() == renamed.json()
 
 
+async def test_a_default_address_is_only_its_owners(api: httpx.AsyncClient) -> None:
+    alice, bob = await new_user(api), await new_user(api)
+    address = {"recipient": "A", "phone": "010-1111-2222", "postcode": "04524", "line1": "x"}
+    reply = await api.patch(f"{API}/me", headers=alice.auth, json={"default_address": address})
+    assert reply.json()["default_address"] == {**address, "line2": ""}
+    assert (await api.get(f"{API}/me", headers=bob.auth)).json()["default_address"] is None
+    hidden = await api.get(f"{API}/users/{alice.id}", headers=bob.auth)
+    assert hidden.status_code == 404 and "010-1111-2222" not in hidden.text
+    mine = await api.get(f"{API}/me", headers=alice.auth)
+    assert mine.json()["default_address"] == {**address, "line2": ""}
+
+
 @pytest.mark.parametrize(
     "body",
     [
