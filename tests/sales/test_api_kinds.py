@@ -36,6 +36,25 @@ async def test_seats_are_held_all_or_nothing(api: httpx.AsyncClient, platform: P
     assert unknown.status_code == 404
 
 
+async def test_a_seat_map_shows_the_seats_taken_now(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    share_clock(platform, OPEN)
+    listing_id, seats = await _seats(api, platform)
+    (buyer,) = await buyers(api, 1)
+    empty = await api.get(f"/api/sales/{listing_id}/seats")
+    assert empty.status_code == 200 and empty.json() == {"taken": []}
+    held = await hold(api, buyer, {"listing_id": listing_id, "seat_ids": seats[:2]})
+    taken = (await api.get(f"/api/sales/{listing_id}/seats")).json()["taken"]
+    assert taken == sorted(seats[:2])
+    released = await api.delete(f"/api/sales/holds/{held.json()['hold_id']}", headers=buyer.auth)
+    assert released.status_code == 204
+    assert (await api.get(f"/api/sales/{listing_id}/seats")).json() == {"taken": []}
+    elsewhere = await api.get(f"/api/sales/{seats[0]}/seats")
+    assert elsewhere.json() == {"taken": []}
+    assert (await api.get("/api/sales/not-a-uuid/seats")).status_code == 422
+
+
 async def test_a_phone_unit_is_sold_once_and_any_unit_means_the_next_free(
     api: httpx.AsyncClient, platform: Platform
 ) -> None:

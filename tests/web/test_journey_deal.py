@@ -119,7 +119,7 @@ def test_a_liked_deal_alerts_then_sells_and_refunds(
 
     seller.open_now(deal_id)
     enter_waiting_room(page, deal_id)
-    page.wait_for_url(re.compile(r"/listings/.+\?ticket="), timeout=45_000)
+    page.locator("[data-test=admitted]").wait_for(timeout=45_000)  # admitted: the buy form
     page.fill("#f-quantity", "2")
     page.click("[data-test=buy]")
     page.wait_for_url(re.compile(r"/checkout/[0-9a-f-]{36}$"))

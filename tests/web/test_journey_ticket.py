@@ -49,10 +49,12 @@ def test_a_buyer_books_a_seat_and_gets_a_ticket(
     sign_up(page, site, "ticket")
     page.goto(f"/listings/{show['id']}")
     page.click("[data-test=queue]")
-    page.wait_for_url(re.compile(r"/listings/.+\?ticket="), timeout=45_000)
+    page.locator("[data-test=admitted]").wait_for(timeout=45_000)  # admitted: the seat map
     assert page.locator("[data-test=admitted]").inner_text() == word("checkout.admitted", lang)
     seats = page.locator("[data-test=seat]:not([disabled])")
-    seats.nth(random.randrange(seats.count())).check()
+    picked = seats.nth(random.randrange(seats.count()))
+    seat_id = picked.get_attribute("value")
+    picked.check()
     page.click("[data-test=buy]")
     page.wait_for_url(re.compile(r"/checkout/[0-9a-f-]{36}$"))
     assert page.locator("[data-test=total]").inner_text().strip() != ""
@@ -71,3 +73,7 @@ def test_a_buyer_books_a_seat_and_gets_a_ticket(
     qr = page.locator("[data-test=ticket-qr]")
     assert qr.first.evaluate("img => img.naturalWidth") > 0
     shot(page, shots, "ticket", lang)
+    page.goto(f"/listings/{show['id']}")  # the next buyer's seat map shows it taken
+    page.click("[data-test=queue]")
+    page.locator("[data-test=admitted]").wait_for(timeout=45_000)  # admitted: the seat map
+    assert page.locator(f"[data-test=seat][value='{seat_id}']").is_disabled()

@@ -1,4 +1,5 @@
-"""``POST /api/sales/holds`` (Idempotency-Key), ``GET|DELETE /api/sales/holds/{id}``."""
+"""``POST /api/sales/holds`` (Idempotency-Key), ``GET|DELETE /api/sales/holds/{id}`` and
+``GET /api/sales/{listing_id}/seats`` (the seats taken now)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,12 @@ async def create_hold(
     hold, replayed = await handlers.place_hold(runtime, user, ask)
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return JSONResponse(hold_view(hold), status_code=201, headers=headers)
+
+
+@router.get(f"{P}/{{listing_id}}/seats")
+async def taken_seats(listing_id: uuid.UUID, request: Request) -> dict[str, list[str]]:
+    """The performance's seats that are held or ordered now (anyone may ask: a seat map)."""
+    return {"taken": await handlers.taken_seats(_runtime(request), str(listing_id))}
 
 
 @router.get(f"{P}/holds/{{hold_id}}")

@@ -165,4 +165,5 @@ WORDS: dict[str, tuple[str, str]] = {
     "checkout.address_required": ("배송지를 입력해 주세요", "Please enter a shipping address"),
     "checkout.date_in_past": ("지난 날짜는 고를 수 없어요", "That day has passed"),
     "checkout.date_too_far": ("너무 먼 날짜예요", "That day is too far ahead"),
+    "shop.seat_taken": ("(이미 선택된 좌석)", "(taken)"),
 }

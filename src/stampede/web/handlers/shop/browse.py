@@ -47,9 +47,14 @@ async def liked(visit: Visit, listing_id: str) -> bool:
 
 
 async def listing(visit: Visit, listing_id: str) -> dict[str, Any]:
-    """The listing's detail, whether the visitor likes it, and a fresh hold key."""
+    """The listing's detail, whether the visitor likes it, the seats taken now (for a
+    performance's seat map) and a fresh hold key."""
     detail = await visit.get(f"/api/catalog/listings/{listing_id}")
-    return {"item": detail, "liked": await liked(visit, listing_id), "idem": new_key()}
+    taken: list[str] = []
+    if detail.get("kind") == "performance":
+        taken = (await visit.get(f"/api/sales/{listing_id}/seats"))["taken"]
+    found = {"item": detail, "liked": await liked(visit, listing_id), "idem": new_key()}
+    return {**found, "taken": frozenset(taken)}
 
 
 def chosen_session(item: dict[str, Any], session_id: str) -> dict[str, Any] | None:
