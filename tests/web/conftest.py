@@ -36,7 +36,8 @@ def _need_chromium() -> None:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data = tmp_path_factory.mktemp("web-site")
     port = free_port()
-    env = {"PAYMENT_APPROVAL": "sync", "LOG_LEVEL": "WARNING"}
+    # every browser of the journeys comes from 127.0.0.1: the per-address limit is for crowds
+    env = {"PAYMENT_APPROVAL": "sync", "LOG_LEVEL": "WARNING", "RATE_LIMIT_PER_IP": "100000"}
     process = Process(
         ["up", "--port", str(port), "--data-dir", str(data)], env, data / "stampede.log"
     )

@@ -87,7 +87,8 @@ def sign_up(page: Any, site: Site, prefix: str, name: str = "Journey") -> str:
     page.fill("#f-email", address)
     page.fill("#f-password", PASSWORD)
     page.click("form[action='/signup'] button[type=submit]")
-    page.wait_for_url(re.compile(r"/(\?.*)?$"))
+    page.locator(".flash, #form-errors").first.wait_for()
+    assert page.locator("#form-errors").count() == 0, page.locator("#form-errors").inner_text()
     page.goto(site.verification_link(address))
     return address
 

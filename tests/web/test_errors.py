@@ -1,7 +1,11 @@
 """A page that fails unexpectedly answers with the readable 500 page (in the visitor's
-language), never a cut connection; unknown pages are the 404 page."""
+language), never a cut connection; unknown pages are the 404 page. (Synchronous tests: the
+browser of the journeys keeps an event loop running in this thread.)"""
 
 from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from fastapi import FastAPI
@@ -23,17 +27,25 @@ def failing_site() -> SecurityHeaders:
     return SecurityHeaders(app, "default-src 'self'")
 
 
-async def test_an_unexpected_failure_is_the_error_page() -> None:
-    transport = httpx.ASGITransport(app=failing_site())
+async def ask(path: str, headers: dict[str, str]) -> httpx.Response:
+    transport = httpx.ASGITransport(app=failing_site())  # raises what the app lets escape
     async with httpx.AsyncClient(transport=transport, base_url="http://site") as client:
-        answer = await client.get("/broken", headers={"accept-language": "en"})
+        return await client.get(path, headers=headers)
+
+
+def get(path: str, **headers: str) -> httpx.Response:
+    """``path`` asked on a loop of its own in another thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, ask(path, headers)).result()
+
+
+def test_an_unexpected_failure_is_the_error_page() -> None:
+    answer = get("/broken", **{"accept-language": "en"})
     assert answer.status_code == 500
     assert "Something went wrong" in answer.text
     assert answer.headers["content-security-policy"] == "default-src 'self'"
 
 
-async def test_an_unknown_page_is_the_not_found_page() -> None:
-    transport = httpx.ASGITransport(app=failing_site())
-    async with httpx.AsyncClient(transport=transport, base_url="http://site") as client:
-        answer = await client.get("/no/such/page")
+def test_an_unknown_page_is_the_not_found_page() -> None:
+    answer = get("/no/such/page")
     assert answer.status_code == 404 and "찾을 수 없는 페이지" in answer.text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from stampede.web.api.pages import VisitDep, form_of, messages, page, redirect
 from stampede.web.api.shop import listing_page
@@ -58,9 +58,13 @@ async def place_json(request: Request, visit: VisitDep, ticket: str) -> Response
 
 
 @router.get("/sales/queue/{ticket}/events")
-async def place_events(ticket: str) -> Response:
-    """No event stream here: the page polls :func:`place_json` instead."""
-    return Response(status_code=204)
+async def place_events(visit: VisitDep, ticket: str) -> Response:
+    """The place as server-sent events (see :func:`buying.place_stream`); the page falls back
+    to :func:`place_json` when the stream cannot be had."""
+    visit.require()
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    stream = buying.place_stream(visit, ticket)
+    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
 
 @router.post("/listings/{listing_id}/hold")

@@ -8,19 +8,25 @@ ticket's place.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from typing import Any
 
 import httpx
 
-from stampede.web.handlers.session import Visit
+from stampede.web.handlers.session import NeedLogin, Visit
 from stampede.web.handlers.shop.browse import new_key
 from stampede.web.store import ApiProblem
 
 SHIPPED = frozenset({"stock", "unit"})
 LIVE_PAYMENTS = frozenset({"ready", "approving", "approved"})
 PLACE_FIELDS = ("ticket", "listing_id", "position", "admitted", "estimated_wait_s")
+STREAM_EVERY_S = 1.0
+STREAM_FOR_S = 600.0
+HEARTBEAT_TICKS = 15
 APPROVALS = {"approved": "checkout.paid", "approving": "checkout.paying"}
 PROBLEM_WORDS = {
     "sold-out": "checkout.sold_out",
@@ -71,6 +77,31 @@ async def place_for_browser(visit: Visit, ticket: str, etag: str) -> httpx.Respo
     """The API's poll answer (304 when ``etag`` is current); see :func:`public_place`."""
     headers = {"if-none-match": etag} if etag else {}
     return await visit.raw("GET", f"/api/sales/queue/{ticket}", headers=headers)
+
+
+async def place_stream(visit: Visit, ticket: str) -> AsyncIterator[str]:
+    """Server-sent events of the visitor's place: one ``data:`` line of JSON each time the
+    place changes (asked of the API every :data:`STREAM_EVERY_S` with its ETag), a comment line
+    now and then so proxies keep the stream open; it ends once admitted, when the ticket is
+    gone or the session ends, and after :data:`STREAM_FOR_S` (the browser then polls)."""
+    etag, ticks = "", 0
+    deadline = time.monotonic() + STREAM_FOR_S
+    while time.monotonic() < deadline:
+        try:
+            answer = await place_for_browser(visit, ticket, etag)
+        except (ApiProblem, NeedLogin):
+            return
+        if answer.status_code >= 400:
+            return
+        if answer.status_code == 200:
+            etag, body = answer.headers.get("etag", ""), public_place(answer.json())
+            yield f"data: {json.dumps(body)}\n\n"
+            if body.get("admitted"):
+                return
+        elif ticks % HEARTBEAT_TICKS == 0:
+            yield ": waiting\n\n"
+        ticks += 1
+        await asyncio.sleep(STREAM_EVERY_S)
 
 
 def public_place(body: dict[str, Any]) -> dict[str, Any]:
