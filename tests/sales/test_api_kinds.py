@@ -42,17 +42,16 @@ async def test_a_seat_map_shows_the_seats_taken_now(
     share_clock(platform, OPEN)
     listing_id, seats = await _seats(api, platform)
     (buyer,) = await buyers(api, 1)
-    empty = await api.get(f"/api/sales/{listing_id}/seats")
-    assert empty.status_code == 200 and empty.json() == {"taken": []}
+    left = f"/api/sales/{listing_id}/availability"
+    empty = await api.get(left)
+    assert empty.status_code == 200 and empty.json() == {"seats_taken": []}
     held = await hold(api, buyer, {"listing_id": listing_id, "seat_ids": seats[:2]})
-    taken = (await api.get(f"/api/sales/{listing_id}/seats")).json()["taken"]
-    assert taken == sorted(seats[:2])
+    assert (await api.get(left)).json()["seats_taken"] == sorted(seats[:2])
     released = await api.delete(f"/api/sales/holds/{held.json()['hold_id']}", headers=buyer.auth)
     assert released.status_code == 204
-    assert (await api.get(f"/api/sales/{listing_id}/seats")).json() == {"taken": []}
-    elsewhere = await api.get(f"/api/sales/{seats[0]}/seats")
-    assert elsewhere.json() == {"taken": []}
-    assert (await api.get("/api/sales/not-a-uuid/seats")).status_code == 422
+    assert (await api.get(left)).json() == {"seats_taken": []}
+    assert (await api.get(f"/api/sales/{seats[0]}/availability")).json() == {}
+    assert (await api.get("/api/sales/not-a-uuid/availability")).status_code == 422
 
 
 async def test_a_phone_unit_is_sold_once_and_any_unit_means_the_next_free(
@@ -65,8 +64,11 @@ async def test_a_phone_unit_is_sold_once_and_any_unit_means_the_next_free(
     await platform.settle()
     a, b, c = await buyers(api, 3)
     body = {"listing_id": listing["id"], "shop_id": shop_id}
+    left = f"/api/sales/{listing['id']}/availability"
+    assert (await api.get(left)).json() == {"units_free": {shop_id: 2}}
     units = [(await hold(api, u, body)).json() for u in (a, b)]
     assert len({u["unit_id"] for u in units}) == 2
+    assert (await api.get(left)).json() == {"units_free": {shop_id: 0}}
     none_left = await hold(api, c, body)
     assert none_left.status_code == 409
     again = await hold(api, c, {"listing_id": listing["id"], "unit_id": units[0]["unit_id"]})

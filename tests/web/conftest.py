@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import services_required
 from tests.system.processes import Process, free_port, wait_healthy
-from tests.web.site import Site
+from tests.web.site import Site, wait_for_sales
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(__file__).parents[2] / "test-output" / "web"
@@ -44,6 +44,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     process.start()
     try:
         wait_healthy(f"http://127.0.0.1:{port}", process, timeout_s=120)
+        wait_for_sales(f"http://127.0.0.1:{port}")
         yield Site(f"http://127.0.0.1:{port}", data, process)
     finally:
         process.stop()

@@ -11,6 +11,8 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from tests.system.processes import Process
 
 DEMO = {
@@ -54,6 +56,19 @@ class Site:
         context = browser.new_context(locale=LOCALES[lang], base_url=self.url)
         context.set_default_timeout(15_000)
         return context.new_page()
+
+
+def wait_for_sales(url: str, timeout_s: float = 120) -> None:
+    """Until sales knows every demo performance and phone (the demo's events are handled in
+    the background after start-up), so journeys start on a settled site."""
+    deadline = time.monotonic() + timeout_s
+    with httpx.Client(base_url=url, timeout=15) as client:
+        for kind in ("performance", "device"):
+            params: dict[str, str | int] = {"kind": kind, "limit": 50}
+            for item in client.get("/api/catalog/listings", params=params).json()["items"]:
+                while not client.get(f"/api/sales/{item['id']}/availability").json():
+                    assert time.monotonic() < deadline, f"sales does not know {item['id']}"
+                    time.sleep(0.5)
 
 
 def _text(message: Message) -> str:

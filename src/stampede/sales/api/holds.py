@@ -1,5 +1,5 @@
 """``POST /api/sales/holds`` (Idempotency-Key), ``GET|DELETE /api/sales/holds/{id}`` and
-``GET /api/sales/{listing_id}/seats`` (the seats taken now)."""
+``GET /api/sales/{listing_id}/availability`` (what is left now)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from stampede.kernel.auth import CurrentUser
 from stampede.kernel.module import Runtime
 from stampede.sales.api.bodies import HoldIn, IdemKey
+from stampede.sales.handlers import availability as left
 from stampede.sales.handlers import holds as handlers
 from stampede.sales.views import hold_view
 
@@ -45,10 +46,11 @@ async def create_hold(
     return JSONResponse(hold_view(hold), status_code=201, headers=headers)
 
 
-@router.get(f"{P}/{{listing_id}}/seats")
-async def taken_seats(listing_id: uuid.UUID, request: Request) -> dict[str, list[str]]:
-    """The performance's seats that are held or ordered now (anyone may ask: a seat map)."""
-    return {"taken": await handlers.taken_seats(_runtime(request), str(listing_id))}
+@router.get(f"{P}/{{listing_id}}/availability")
+async def availability(listing_id: uuid.UUID, request: Request) -> dict[str, Any]:
+    """What is left now (anyone may ask): ``seats_taken`` of a performance, ``units_free`` per
+    shop of a phone; ``{}`` for other sales."""
+    return await left.availability(_runtime(request), str(listing_id))
 
 
 @router.get(f"{P}/holds/{{hold_id}}")

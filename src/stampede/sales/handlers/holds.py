@@ -219,11 +219,3 @@ async def release_hold(runtime: Runtime, user: Principal, hold_id: str) -> None:
             raise _ordered()
     await live.inventory.release(found.hold.listing_id, hold_id)
 
-
-async def taken_seats(runtime: Runtime, listing_id: str) -> list[str]:
-    """The seats of a performance that a live hold or an order has now (what a seat map shows
-    as taken); empty for a sale that is not of seats or not known here."""
-    if sale_kind(runtime, listing_id) is not Kind.SEATS:
-        return []
-    held = await engine(runtime).inventory.live_holds(listing_id)
-    return sorted({seat for hold in held for seat in hold.seat_ids})

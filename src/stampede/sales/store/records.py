@@ -160,15 +160,19 @@ class Records(Repository):
         if rows:
             await self.session.execute(sa.insert(sale_units), rows)
 
-    async def snapshot(self, sale: Sale) -> Snapshot:
-        listing_id = sale.rules.listing_id
-        seats = await self.session.execute(
-            sa.select(sale_seats.c.seat_id).where(sale_seats.c.listing_id == listing_id)
-        )
+    async def units_of(self, listing_id: str) -> dict[str, str]:
+        """The listing's sellable units, each with its shop."""
         units = await self.session.execute(
             sa.select(sale_units.c.unit_id, sale_units.c.shop_id).where(
                 sale_units.c.listing_id == listing_id
             )
+        )
+        return {row.unit_id: row.shop_id for row in units}
+
+    async def snapshot(self, sale: Sale) -> Snapshot:
+        listing_id = sale.rules.listing_id
+        seats = await self.session.execute(
+            sa.select(sale_seats.c.seat_id).where(sale_seats.c.listing_id == listing_id)
         )
         tickets = await self.session.execute(
             sa.select(holds.c.ticket).where(
@@ -179,7 +183,7 @@ class Records(Repository):
             rules=sale.rules,
             stock=sale.stock,
             seat_ids=frozenset(seats.scalars()),
-            units={row.unit_id: row.shop_id for row in units},
+            units=await self.units_of(listing_id),
             rentable=sale.rentable,
             holds=tuple(await self.live(listing_id)),
             used_tickets=frozenset(t for t in tickets.scalars() if t),

@@ -47,14 +47,26 @@ async def liked(visit: Visit, listing_id: str) -> bool:
 
 
 async def listing(visit: Visit, listing_id: str) -> dict[str, Any]:
-    """The listing's detail, whether the visitor likes it, the seats taken now (for a
-    performance's seat map) and a fresh hold key."""
+    """The listing's detail with what is left of it now (a performance's taken seats, a
+    phone's free units per shop, from sales), whether the visitor likes it, and a fresh hold
+    key."""
     detail = await visit.get(f"/api/catalog/listings/{listing_id}")
-    taken: list[str] = []
-    if detail.get("kind") == "performance":
-        taken = (await visit.get(f"/api/sales/{listing_id}/seats"))["taken"]
+    left: dict[str, Any] = {}
+    if detail.get("kind") in ("performance", "device"):
+        left = await visit.get(f"/api/sales/{listing_id}/availability")
+    if "units_free" in left:
+        detail = with_free_units(detail, left["units_free"])
     found = {"item": detail, "liked": await liked(visit, listing_id), "idem": new_key()}
-    return {**found, "taken": frozenset(taken)}
+    return {**found, "taken": frozenset(left.get("seats_taken", []))}
+
+
+def with_free_units(detail: dict[str, Any], free: dict[str, int]) -> dict[str, Any]:
+    """The phone's shops with the units no hold or order has (shops sales does not know yet
+    keep the catalog's count)."""
+    device = dict(detail["device"])
+    shops = [{**s, "available": free.get(s["shop_id"], s["available"])} for s in device["shops"]]
+    device.update(shops=shops, available=sum(s["available"] for s in shops))
+    return {**detail, "device": device}
 
 
 def chosen_session(item: dict[str, Any], session_id: str) -> dict[str, Any] | None:
