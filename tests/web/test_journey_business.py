@@ -32,6 +32,9 @@ def registration_number() -> str:
     return "".join(map(str, digits)) + str((10 - total % 10) % 10)
 
 
+WINDOW = ("opens_at", "closes_at")
+
+
 def local_time(hours: float) -> str:
     """A datetime-local value (KST) ``hours`` from now."""
     moment = datetime.now(UTC).astimezone(KST) + timedelta(hours=hours)
@@ -92,10 +95,11 @@ def become_business(page: Any, browser: Any, site: Site, lang: str) -> str:
 
 
 def create_deal(page: Any, title: str) -> None:
+    """A time deal tomorrow (KST) in the 20:00-22:00 slot."""
     page.goto("/business/listings/new?kind=deal")
     page.fill("#f-title", title)
-    page.fill("#f-opens_at", local_time(24))
-    page.fill("#f-closes_at", local_time(48))
+    page.fill("#f-deal_date", local_time(24)[:10])
+    page.select_option("#f-slot", "20")
     page.fill("#f-list_price", "20000")
     page.fill("#f-deal_price", "15000")
     page.fill("#f-stock", "10")
@@ -144,6 +148,12 @@ def test_apply_approve_and_list(
     ).json()
     session = listing["performance"]["sessions"][0]
     assert session["seat_count"] == 12 and session["prices"] == {"VIP": 100000, "R": 70000}
+    deal_row = page.locator("[data-test=listing]", has_text=deal)
+    sale = httpx.get(
+        f"{site.url}/api/catalog/listings/{deal_row.get_attribute('data-id')}", timeout=10
+    ).json()
+    opens, closes = (datetime.fromisoformat(sale[k]).astimezone(KST) for k in WINDOW)
+    assert (opens.hour, closes.hour) == (20, 22) and opens.date() == closes.date()
     change_and_unpublish(page, lang, deal)
     shot(page, shots, "business", lang)
 

@@ -13,6 +13,7 @@ from stampede.web.api.pages import VisitDep, form_of, messages, page, redirect
 from stampede.web.handlers.business import company, listings, orders, require_seller
 from stampede.web.handlers.business.forms import (
     CATEGORIES,
+    DEAL_SLOTS,
     EDITABLE,
     GRADE_TIERS,
     KINDS,
@@ -126,6 +127,7 @@ async def _new_form(
         categories=CATEGORIES[kind],
         tiers=range(1, GRADE_TIERS + 1),
         sessions=range(1, SESSIONS + 1),
+        slots=DEAL_SLOTS,
         shops=shops,
         form=form,
         errors=errors,

@@ -182,4 +182,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "biz.sales.revenue": ("매출", "Revenue"),
     "biz.sales.amount": ("금액", "Amount"),
     "biz.sales.when": ("주문 시각", "Ordered at"),
+    "biz.f.slot_legend": ("타임딜 날짜와 시간대", "Time deal day and slot"),
+    "biz.f.deal_date": ("날짜", "Day"),
+    "biz.f.slot": ("시간대", "Time slot"),
+    "biz.f.slot_custom": ("아래 판매 기간으로 직접 입력", "Type the sale window below"),
 }

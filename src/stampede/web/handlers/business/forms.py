@@ -21,6 +21,8 @@ CATEGORIES = {
 GRADE_TIERS = 3
 SESSIONS = 3
 ROW_NAMES = string.ascii_uppercase
+DEAL_SLOTS = {"10": (10, 12), "12": (12, 14), "14": (14, 16), "18": (18, 20), "20": (20, 22)}
+CUSTOM_SLOT = "custom"  # the window typed as opening and closing times
 
 
 def kst(value: str) -> str:
@@ -61,7 +63,20 @@ def _deal(form: dict[str, str]) -> dict[str, Any]:
         "stock": form.get("stock", ""),
         "per_user_limit": form.get("per_user_limit", "") or 1,
         "waiting_room": form.get("waiting_room") == "on",
-        **_window(form),
+        **(_slot(form) or _window(form)),
+    }
+
+
+def _slot(form: dict[str, str]) -> dict[str, str] | None:
+    """A time deal's window from its day and time slot (KST); None when the times are typed
+    instead (the ``custom`` slot) or the day is missing."""
+    hours = DEAL_SLOTS.get(form.get("slot", ""))
+    day = form.get("deal_date", "").strip()
+    if hours is None or not day:
+        return None
+    return {
+        "opens_at": kst(f"{day}T{hours[0]:02d}:00"),
+        "closes_at": kst(f"{day}T{hours[1]:02d}:00"),
     }
 
 
