@@ -58,13 +58,14 @@ class Visit:
         return translate(self.lang, key, **values)
 
     def require(self, role: str | None = None) -> Visitor:
-        """The logged-in visitor (with ``role``, when given)."""
+        """The logged-in visitor (with ``role``, when given); the session was renewed before
+        the page began (:meth:`freshen`), so no token means no session."""
         visitor = self.visitor
-        if visitor is None and not self.refresh:
+        if visitor is None:
             raise NeedLogin()
-        if visitor is not None and role and not visitor.has(role):
+        if role and not visitor.has(role):
             raise Forbidden()
-        return visitor or Visitor("", frozenset(), 0.0)
+        return visitor
 
     async def get(self, path: str, **options: Any) -> Any:
         return await self.api("GET", path, **options)

@@ -83,9 +83,12 @@ async def place_stream(visit: Visit, ticket: str) -> AsyncIterator[str]:
     """Server-sent events of the visitor's place: one ``data:`` line of JSON each time the
     place changes (asked of the API every :data:`STREAM_EVERY_S` with its ETag), a comment line
     now and then so proxies keep the stream open; it ends once admitted, when the ticket is
-    gone or the session ends, and after :data:`STREAM_FOR_S` (the browser then polls)."""
+    gone or the access token runs out, and after :data:`STREAM_FOR_S` (the browser then polls,
+    renewing the session as any page does)."""
     etag, ticks = "", 0
     deadline = time.monotonic() + STREAM_FOR_S
+    visit.refresh = None  # a pair renewed inside the stream could not reach the browser's
+    # cookies (and its old refresh token would then be spent): a 401 ends the stream instead
     while time.monotonic() < deadline:
         try:
             answer = await place_for_browser(visit, ticket, etag)
