@@ -81,3 +81,18 @@ def test_a_refused_refresh_ends_the_session(site: Site) -> None:
         answer = client.get("/")
         assert answer.status_code == 200 and 'href="/login"' in answer.text
         assert "st_refresh" not in client.cookies
+
+
+def test_a_renewed_session_reaches_the_browser_from_any_answer(site: Site) -> None:
+    """A route that answers by itself (JSON, an image) after the session was renewed still
+    hands over the new pair; the spent refresh token would otherwise end the session."""
+    client = _logged_in_client(site, *DEMO["minji"])
+    try:
+        client.cookies.set("st_access", "not.a.token", domain="127.0.0.1")
+        old_refresh = client.cookies["st_refresh"]
+        answer = client.get("/sales/queue/no-such-ticket/place")
+        assert answer.status_code in (404, 422)
+        assert client.cookies["st_refresh"] != old_refresh
+        assert 'action="/logout"' in client.get("/").text  # still logged in
+    finally:
+        client.close()

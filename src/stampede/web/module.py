@@ -22,7 +22,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from stampede.kernel.settings import Settings
 from stampede.kernel.web import NO_FRAMEWORK_TELEMETRY
 from stampede.web.api import account, admin, business, checkout, community, home, mypage, shop
-from stampede.web.api.pages import HTMX, CsrfRefused, local, page, redirect, visit_of
+from stampede.web.api.pages import (
+    HTMX,
+    CsrfRefused,
+    local,
+    page,
+    pending_cookies,
+    redirect,
+    visit_of,
+)
 from stampede.web.contracts import LOGIN, STATIC
 from stampede.web.handlers.session import Forbidden, NeedLogin, Visit
 from stampede.web.store import ApiProblem, Gateway
@@ -62,7 +70,8 @@ def create_app(settings: Settings, entry: Callable[[], ASGIApp] | None = None) -
         app.include_router(router)
     app.mount(STATIC, StaticFiles(directory=STATIC_DIR), name="static")
     install_error_pages(app)
-    return Web(SecurityHeaders(app, _policy(settings)), gateway.close)
+    guarded = SecurityHeaders(app, _policy(settings), app.state.secure_cookies)
+    return Web(guarded, gateway.close)
 
 
 def _policy(settings: Settings) -> str:
@@ -83,8 +92,8 @@ class SecurityHeaders:
     (the page's time in this process, API calls included); static files may be cached for an
     hour."""
 
-    def __init__(self, app: ASGIApp, policy: str) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, policy: str, secure: bool = False) -> None:
+        self.app, self.secure = app, secure
         self.headers = [
             (b"content-security-policy", policy.encode()),
             (b"x-content-type-options", b"nosniff"),
@@ -111,6 +120,7 @@ class SecurityHeaders:
                     (b"server-timing", f"page;dur={spent_ms:.1f}".encode()),
                 ]
                 headers = [*message.get("headers", []), *self.headers, *extra]
+                headers += self._cookies_left(scope)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -121,6 +131,15 @@ class SecurityHeaders:
                 raise
             # Starlette re-raises once its handler has answered with the error page (and it
             # was logged there): the page is the answer, so the connection is not cut.
+
+    def _cookies_left(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        """Cookies a visit changed that its answer did not carry (an image or a stream the
+        route answered itself, after the session was renewed): a renewed pair must reach the
+        browser, or its spent refresh token would end the session."""
+        visit = scope.get("state", {}).get("visit")
+        if not isinstance(visit, Visit) or not visit.cookies:
+            return []
+        return pending_cookies(visit, self.secure)
 
 
 def install_error_pages(app: FastAPI) -> None:

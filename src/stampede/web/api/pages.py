@@ -61,12 +61,18 @@ VisitDep = Annotated[Visit, Depends(visit_of)]
 
 def finish(request: Request, visit: Visit, response: Response) -> Response:
     """Hand the browser the cookies this visit changed (HttpOnly; Secure behind TLS)."""
-    secure = request.app.state.secure_cookies
+    response.raw_headers.extend(pending_cookies(visit, request.app.state.secure_cookies))
+    return response
+
+
+def pending_cookies(visit: Visit, secure: bool) -> list[tuple[bytes, bytes]]:
+    """``Set-Cookie`` headers for the cookies this visit changed, once (they are then taken)."""
+    carrier = Response()
     for cookie in visit.cookies:
         if cookie.max_age == 0:
-            response.delete_cookie(cookie.name, path="/", secure=secure, httponly=True)
+            carrier.delete_cookie(cookie.name, path="/", secure=secure, httponly=True)
             continue
-        response.set_cookie(
+        carrier.set_cookie(
             cookie.name,
             cookie.value,
             max_age=cookie.max_age if cookie.max_age > 0 else None,
@@ -76,7 +82,7 @@ def finish(request: Request, visit: Visit, response: Response) -> Response:
             samesite="lax",
         )
     visit.cookies.clear()
-    return response
+    return [(k, v) for k, v in carrier.raw_headers if k == b"set-cookie"]
 
 
 def page(
