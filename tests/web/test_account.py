@@ -4,6 +4,7 @@ page takes a visitor back where a 401 sent them from; forms refuse a missing CSR
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +97,27 @@ def test_a_renewed_session_reaches_the_browser_from_any_answer(site: Site) -> No
         assert 'action="/logout"' in client.get("/").text  # still logged in
     finally:
         client.close()
+
+
+def test_requests_arriving_together_renew_the_session_once(site: Site) -> None:
+    """Several requests of one browser with the same spent access token (a page and its
+    images) renew once and all stay logged in; presenting the refresh token twice would have
+    identity end the session."""
+    client = _logged_in_client(site, *DEMO["minji"])
+    try:
+        cookies = {"st_refresh": client.cookies["st_refresh"], "st_access": "not.a.token"}
+    finally:
+        client.close()
+
+    def home() -> httpx.Response:
+        with httpx.Client(base_url=site.url, cookies=cookies, timeout=20) as each:
+            return each.get("/")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: home(), range(4)))
+    assert all('action="/logout"' in answer.text for answer in answers)
+    renewed = {answer.cookies.get("st_refresh") for answer in answers}
+    assert len(renewed) == 1 and None not in renewed
+    with httpx.Client(base_url=site.url, timeout=20) as later:
+        later.cookies.set("st_refresh", renewed.pop() or "", domain="127.0.0.1")
+        assert 'action="/logout"' in later.get("/").text  # the family lives on

@@ -8,7 +8,10 @@ the visitor's access token and language. Answers of 400 and above become :class:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import hashlib
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 CLIENT_HEADER = b"x-stampede-web-client"
 TIMEOUT_S = 10.0
+RENEWAL_KEPT_S = 30.0
 
 
 @dataclass
@@ -67,6 +71,26 @@ class Gateway:
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
+        self._renewals: dict[str, tuple[float, asyncio.Future[Any]]] = {}
+
+    async def renewed(self, refresh_token: str, renew: Callable[[], Awaitable[Any]]) -> Any:
+        """The pair ``renew`` gets for ``refresh_token``, asked once: requests of one browser
+        that arrive together with the same spent token (a page and its images) share the
+        answer for :data:`RENEWAL_KEPT_S`, instead of presenting a used token, which identity
+        takes for a leak and answers by ending the session."""
+        now = time.monotonic()
+        self._renewals = {k: v for k, v in self._renewals.items() if v[0] > now}
+        key = hashlib.sha256(refresh_token.encode()).hexdigest()
+        if key not in self._renewals:
+            task = asyncio.ensure_future(renew())
+            self._renewals[key] = (now + RENEWAL_KEPT_S, task)
+        shared = self._renewals[key][1]
+        try:
+            return await asyncio.shield(shared)
+        except ApiProblem as problem:
+            if problem.status >= 500:  # a refusal stands; a failure may be retried at once
+                self._renewals.pop(key, None)
+            raise
 
     @classmethod
     def in_process(cls, entry: Callable[[], ASGIApp]) -> Gateway:

@@ -129,8 +129,11 @@ class Visit:
         )
 
     async def _renew(self) -> bool:
+        body = {"refresh_token": self.refresh}
         try:
-            pair = await self.public("/api/identity/refresh", {"refresh_token": self.refresh})
+            pair = await self.gateway.renewed(
+                str(self.refresh), lambda: self.public("/api/identity/refresh", body)
+            )
         except ApiProblem as problem:
             if problem.status >= 500:
                 raise
