@@ -7,6 +7,7 @@ visit raises :class:`NeedLogin`, which sends the visitor to the login page and b
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +22,7 @@ from stampede.web.store import ApiProblem, Gateway
 ACCESS, REFRESH, LANG, NAME = "st_access", "st_refresh", "st_lang", "st_name"
 MONTH_S = 30 * 24 * 3600
 YEAR_S = 365 * 24 * 3600
+IN_FLIGHT_PAUSES_S = (0.1, 0.2, 0.4, 0.8, 1.6)
 SESSION = -1  # a cookie's max_age: until the browser closes (0 deletes it)
 
 
@@ -83,8 +85,15 @@ class Visit:
         return await self.api("DELETE", path, **options)
 
     async def api(self, method: str, path: str, **options: Any) -> Any:
-        """The JSON answer (None when empty); :class:`ApiProblem` for 4xx/5xx."""
+        """The JSON answer (None when empty); :class:`ApiProblem` for 4xx/5xx. A request with an
+        Idempotency-Key that meets its twin still running (a double submit: 409 ``in-flight``)
+        waits and asks again, so both get the first one's answer."""
         response = await self.raw(method, path, **options)
+        for pause in IN_FLIGHT_PAUSES_S:
+            if not _in_flight(response, options):
+                break
+            await asyncio.sleep(pause)
+            response = await self.raw(method, path, **options)
         if response.status_code >= 400:
             raise ApiProblem.of(response)
         return response.json() if response.content else None
@@ -161,6 +170,11 @@ class Visit:
     def choose_language(self, lang: str) -> None:
         self.lang = lang
         self.cookies.append(Cookie(LANG, lang, YEAR_S))
+
+
+def _in_flight(response: httpx.Response, options: dict[str, Any]) -> bool:
+    keyed = any(name.lower() == "idempotency-key" for name in options.get("headers") or {})
+    return keyed and response.status_code == 409 and ApiProblem.of(response).slug == "in-flight"
 
 
 def csrf_cookie_needed(existing: str | None) -> tuple[str, bool]:
