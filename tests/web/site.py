@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import email
 import re
+import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -48,6 +50,13 @@ class Site:
                     return link.group(1)
             time.sleep(0.2)
         raise AssertionError(f"no verification mail to {address}:\n{self.process.output()[-2000:]}")
+
+    def checkin_link(self, ticket_id: str) -> str:
+        """What the ticket's QR code says (the door staff's scanner reads it): the site-relative
+        check-in link with the ticket's secret code, read where the code is kept."""
+        with sqlite3.connect(self.data_dir / "fulfilment.db") as db:
+            (code,) = db.execute("select code from tickets where id = ?", (ticket_id,)).fetchone()
+        return f"/checkin/{ticket_id}?code={quote(str(code), safe='')}"
 
     def person(self, browser: Any, lang: str) -> Any:
         """A page in a browser context of its own: another person at another computer."""

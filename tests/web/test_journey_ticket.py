@@ -1,6 +1,7 @@
 """The ticket booking journey: a new buyer opens a performance on sale, waits their turn in
 its waiting room, picks a seat, pays on the provider's page, and finds the ticket with its QR
-code on their order page."""
+code on their order page; the next buyer sees the seat taken; at the door the QR code checks
+the ticket in once, and the order page shows it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import httpx
 
 from stampede.web.domain.words import WORDS
-from tests.web.site import Site, shot, sign_up
+from tests.web.site import DEMO, Site, log_in, shot, sign_up
 
 
 def word(key: str, lang: str) -> str:
@@ -42,7 +43,7 @@ def reload_until(page: Any, selector: str, timeout_s: float = 20) -> None:
 
 
 def test_a_buyer_books_a_seat_and_gets_a_ticket(
-    new_page: Any, site: Site, lang: str, shots: Path
+    new_page: Any, browser: Any, site: Site, lang: str, shots: Path
 ) -> None:
     page = new_page
     show = performance_with_waiting_room(site)
@@ -72,8 +73,29 @@ def test_a_buyer_books_a_seat_and_gets_a_ticket(
     )
     qr = page.locator("[data-test=ticket-qr]")
     assert qr.first.evaluate("img => img.naturalWidth") > 0
-    shot(page, shots, "ticket", lang)
+    order_page = page.url
+    ticket_id = str(qr.first.get_attribute("src")).split("/my/tickets/")[1].split("/")[0]
     page.goto(f"/listings/{show['id']}")  # the next buyer's seat map shows it taken
     page.click("[data-test=queue]")
     page.locator("[data-test=admitted]").wait_for(timeout=45_000)  # admitted: the seat map
     assert page.locator(f"[data-test=seat][value='{seat_id}']").is_disabled()
+    check_in_at_the_door(browser, site, lang, ticket_id)
+    page.goto(order_page)
+    reload_until(page, "[data-test=ticket][data-state=checked_in]")
+    shot(page, shots, "ticket", lang)
+
+
+def check_in_at_the_door(browser: Any, site: Site, lang: str, ticket_id: str) -> None:
+    """The door staff scans the ticket's QR code and confirms the check-in; a second scan of
+    the same code is refused."""
+    door = site.person(browser, lang)
+    try:
+        log_in(door, *DEMO["admin"])
+        door.goto(site.checkin_link(ticket_id))
+        door.click("[data-test=checkin]")
+        door.wait_for_url(re.compile(r"/business/orders\?flash="))
+        door.goto(site.checkin_link(ticket_id))
+        door.click("[data-test=checkin]")
+        assert door.get_by_role("alert").count() == 1  # already used
+    finally:
+        door.context.close()
