@@ -218,4 +218,3 @@ async def release_hold(runtime: Runtime, user: Principal, hold_id: str) -> None:
         if now.state == "live" and now.order_id is not None:
             raise _ordered()
     await live.inventory.release(found.hold.listing_id, hold_id)
-
