@@ -58,7 +58,7 @@ async def test_an_express_answer_is_counted_and_gets_a_request_id(
 ) -> None:
     app = Observe(_answering(200), "watch-test")
     scope = {"type": "http", "method": "POST", "path": "/api/lane/x", "headers": headers}
-    before = observe.REQUESTS.labels("watch-test", "lane", observe.LANE, "POST", "201")._value.get()
+    before = observe.REQUESTS.value(("watch-test", "lane", observe.LANE, "POST", 201))
 
     async def answer() -> observe.Reply:
         return 201, b"{}", [(b"content-type", b"application/json")]
@@ -66,5 +66,5 @@ async def test_an_express_answer_is_counted_and_gets_a_request_id(
     status, _, replied = await app.watch(scope, answer)
     rid = dict(replied)[b"x-request-id"].decode()
     assert status == 201 and (rid == expected if expected else len(rid) == 32 and rid != "0" * 32)
-    after = observe.REQUESTS.labels("watch-test", "lane", observe.LANE, "POST", "201")._value.get()
+    after = observe.REQUESTS.value(("watch-test", "lane", observe.LANE, "POST", 201))
     assert after == before + 1

@@ -105,6 +105,18 @@ async def test_incr_is_atomic_under_concurrency(store: Store, key: Key) -> None:
     assert await store.get(key("burst")) == "200"
 
 
+async def test_incr_all_counts_each_key_with_its_own_window(store: Store, key: Key) -> None:
+    assert await store.incr(key("old"), ttl_s=10) == 1
+    assert await store.incr_all([key("old"), key("new")], ttl_s=0.5) == [2, 1]
+    assert await store.incr_all([key("new"), key("old")], ttl_s=0.5) == [2, 3]
+    old, new = await store.ttl(key("old")), await store.ttl(key("new"))
+    assert old is not None and old > 9  # an existing window is kept
+    assert new is not None and 0.3 < new <= 0.5
+    await asyncio.sleep(0.6)
+    assert await store.incr_all([key("new"), key("old")], ttl_s=0.5) == [1, 4]
+    assert await store.incr_all([], ttl_s=1) == []
+
+
 async def test_ttl_is_none_for_missing_and_for_no_expiry(store: Store, key: Key) -> None:
     assert await store.ttl(key("missing")) is None
     await store.set(key("forever"), "v")

@@ -64,17 +64,22 @@ async def authenticate(scope: Scope, verifier: TokenVerifier) -> Principal | Non
 
 
 async def rate_limit(store: Store, settings: Settings, ip: str, user: Principal | None) -> None:
+    """Count the request against its client IP and its user in one store step; 429 when either
+    is past its limit for the current window."""
     window = settings.rate_limit_window_s
     slot = int(time.time() // window)
-    await _count(store, f"rl:ip:{ip}:{slot}", settings.rate_limit_per_ip, window)
+    keys = [f"rl:ip:{ip}:{slot}"]
+    limits = [settings.rate_limit_per_ip]
     if user is not None:
-        await _count(store, f"rl:user:{user.user_id}:{slot}", settings.rate_limit_per_user, window)
-
-
-async def _count(store: Store, key: str, limit: int, window: int) -> None:
-    if await store.incr(key, window + 1) > limit:
-        remaining = await store.ttl(key)
-        raise TooManyRequests("rate limit exceeded", retry_after=max(1, int(remaining or window)))
+        keys.append(f"rl:user:{user.user_id}:{slot}")
+        limits.append(settings.rate_limit_per_user)
+    counts = await store.incr_all(keys, window + 1)
+    for key, count, limit in zip(keys, counts, limits, strict=True):
+        if count > limit:
+            remaining = await store.ttl(key)
+            raise TooManyRequests(
+                "rate limit exceeded", retry_after=max(1, int(remaining or window))
+            )
 
 
 def forwarded_headers(scope: Scope, user: Principal | None) -> list[tuple[bytes, bytes]]:

@@ -7,7 +7,6 @@ the trace id otherwise; it is returned, logged and passed on to calls between co
 
 from __future__ import annotations
 
-import functools
 import logging
 import random
 import re
@@ -18,11 +17,11 @@ from typing import Any, TextIO
 
 import structlog
 from opentelemetry.trace import SpanKind
-from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.typing import EventDict
 
 from stampede.kernel.calls import request_id
+from stampede.kernel.tally import Tally, Timings
 from stampede.kernel.tracing import (
     Attributes,
     begin,
@@ -33,12 +32,12 @@ from stampede.kernel.tracing import (
     trace_id,
 )
 
-REQUESTS = Counter(
-    "stampede_http_requests_total",
+REQUESTS = Tally(
+    "stampede_http_requests",
     "HTTP requests served",
     ["service", "area", "route", "method", "status"],
 )
-LATENCY = Histogram(
+LATENCY = Timings(
     "stampede_http_request_duration_seconds", "HTTP request latency", ["service", "area", "route"]
 )
 LANE = "lane"  # the route label of a request an express lane answered
@@ -78,16 +77,6 @@ CARRIED = {b"x-request-id", b"traceparent", b"tracestate"}
 def _carried(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
     """The request id and trace headers, the only ones this middleware reads."""
     return {k.decode(): v.decode("latin-1") for k, v in headers if k in CARRIED}
-
-
-@functools.lru_cache(maxsize=4096)
-def _counter(service: str, area: str, route: str, method: str, status: int) -> Any:
-    return REQUESTS.labels(service, area, route, method, str(status))
-
-
-@functools.lru_cache(maxsize=4096)
-def _timer(service: str, area: str, route: str) -> Any:
-    return LATENCY.labels(service, area, route)
 
 
 def route_of(scope: Scope, default: str = OTHER) -> str:
@@ -200,8 +189,8 @@ class Observe:
     def _record(self, scope: Scope, status: int, elapsed: float, route: str) -> None:
         http_status(status)
         area = area_of(scope["path"])
-        _counter(self.service, area, route, scope["method"], status).inc()
-        _timer(self.service, area, route).observe(elapsed)
+        REQUESTS.add((self.service, area, route, scope["method"], status))
+        LATENCY.observe((self.service, area, route), elapsed)
         if status < 500 and elapsed < SLOW_S and random.random() >= self.log_sample:
             return
         log.info(

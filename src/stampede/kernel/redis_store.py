@@ -4,9 +4,9 @@ Shared by every process that points at the same Redis database. Behaviour matche
 :class:`~stampede.kernel.store.MemoryStore` (both pass ``tests/kernel/test_store_contract.py``):
 
 * TTLs are float seconds, sent to Redis as whole milliseconds (``PX``, at least 1 ms).
-* :meth:`RedisStore.incr` runs one Lua script, so the increment and the expiry are atomic: the
-  expiry is set only by the increment that creates the key, so later increments never stretch
-  the window.
+* :meth:`RedisStore.incr` and :meth:`RedisStore.incr_all` run one Lua script, so each increment
+  and its expiry are atomic: the expiry is set only by the increment that creates the key, so
+  later increments never stretch the window.
 * Connections come from a blocking pool (:data:`POOL_SIZE`): a burst of commands waits up to
   :data:`POOL_WAIT_S` for a free connection instead of failing with "Too many connections".
 * :meth:`RedisStore.ttl` is None when the key is missing or never expires.
@@ -18,6 +18,7 @@ construction (no connection is made then); an unreachable server surfaces as
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import cast
 
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -25,11 +26,14 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from stampede.kernel.errors import ConfigurationError
 
 _INCR_WITH_WINDOW = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then
-    redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local counts = {}
+for i, key in ipairs(KEYS) do
+    counts[i] = redis.call('INCR', key)
+    if counts[i] == 1 then
+        redis.call('PEXPIRE', key, ARGV[1])
+    end
 end
-return count
+return counts
 """
 
 POOL_SIZE = 50  # connections per store; ``?max_connections=`` in the URL overrides it
@@ -71,8 +75,12 @@ class RedisStore:
 
     async def incr(self, key: str, ttl_s: float) -> int:
         """Add one and return the new count; the first increment starts a ``ttl_s`` window."""
-        count = await self._incr(keys=[key], args=[_milliseconds(ttl_s)])
-        return int(count)
+        return (await self.incr_all([key], ttl_s))[0]
+
+    async def incr_all(self, keys: Sequence[str], ttl_s: float) -> list[int]:
+        """:meth:`incr` of each key in one script call (one round trip)."""
+        counts = await self._incr(keys=list(keys), args=[_milliseconds(ttl_s)])
+        return [int(count) for count in counts]
 
     async def ttl(self, key: str) -> float | None:
         """Seconds until ``key`` expires; None when it is missing or never expires."""

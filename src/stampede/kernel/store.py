@@ -7,6 +7,7 @@ Adapters: :class:`MemoryStore` (``memory://``, one process) and ``RedisStore`` (
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Protocol
 
 from stampede.kernel.errors import ConfigurationError
@@ -19,6 +20,10 @@ class Store(Protocol):
     async def delete(self, key: str) -> None: ...
     async def incr(self, key: str, ttl_s: float) -> int:
         """Add one and return the new count; the first increment starts a ``ttl_s`` window."""
+        ...
+
+    async def incr_all(self, keys: Sequence[str], ttl_s: float) -> list[int]:
+        """:meth:`incr` of each key in one step (one round trip); the new counts in order."""
         ...
 
     async def ttl(self, key: str) -> float | None:
@@ -60,9 +65,15 @@ class MemoryStore:
         self._values.pop(key, None)
 
     async def incr(self, key: str, ttl_s: float) -> int:
+        return self._incr(key, ttl_s)
+
+    async def incr_all(self, keys: Sequence[str], ttl_s: float) -> list[int]:
+        return [self._incr(key, ttl_s) for key in keys]
+
+    def _incr(self, key: str, ttl_s: float) -> int:
         item = self._live(key)
         if item is None:
-            await self.set(key, "1", ttl_s)
+            self._values[key] = ("1", time.monotonic() + ttl_s)
             return 1
         count = int(item[0]) + 1
         self._values[key] = (str(count), item[1])

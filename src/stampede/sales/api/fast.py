@@ -7,21 +7,30 @@ answers exactly what the FastAPI route would; anything it is not sure about it l
 
 from __future__ import annotations
 
+import re
+
 from pydantic import ValidationError
+from pydantic_core import from_json
 from starlette.types import Scope
 
 from stampede.kernel.auth import Principal
 from stampede.kernel.errors import StampedeError
-from stampede.kernel.express import JSON, Lane, Reply, Work, encode, header
+from stampede.kernel.express import JSON, Lane, Reply, Work, encode, header, problem_reply
 from stampede.kernel.module import Runtime
 from stampede.sales.api.bodies import HoldIn
+from stampede.sales.domain.holds import MAX_QUANTITY, Kind, Verdict
 from stampede.sales.handlers import holds, queue
+from stampede.sales.handlers.holds import Ask
 from stampede.sales.views import etag, hold_view
 
 PREFIX = "/api/sales/"
 REPLAYED = (b"idempotent-replayed", b"true")
 NO_CACHE = (b"cache-control", b"no-cache")
 HEX = frozenset("0123456789abcdefABCDEF")
+LOWER_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
+COUNTED_FIELDS = frozenset(("listing_id", "quantity", "admission_token"))
+MAX_TOKEN = 300  # as the model's Token
+_REFUSED: dict[Verdict, Reply] = {}
 
 
 class SalesLanes:
@@ -46,17 +55,25 @@ class SalesLanes:
         key = header(scope, b"idempotency-key") or None
         if key is not None and len(key) > 255:
             return None
-        try:
-            parsed = HoldIn.model_validate_json(body)
-            ask = parsed.ask(holds.sale_kind(self.runtime, str(parsed.listing_id)), key)
-        except (ValidationError, StampedeError):
+        ask = counted_ask(body, key) or self._modelled_ask(body, key)
+        if ask is None:
             return None
 
         async def place(user: Principal) -> Reply:
-            hold, replayed = await holds.place_hold(self.runtime, user, ask)
+            placed = await holds.try_hold(self.runtime, user, ask)
+            if isinstance(placed, Verdict):
+                return refused(placed)
+            hold, replayed = placed
             return 201, encode(hold_view(hold)), [JSON, REPLAYED] if replayed else [JSON]
 
         return place
+
+    def _modelled_ask(self, body: bytes, key: str | None) -> Ask | None:
+        try:
+            parsed = HoldIn.model_validate_json(body)
+            return parsed.ask(holds.sale_kind(self.runtime, str(parsed.listing_id)), key)
+        except (ValidationError, StampedeError):
+            return None
 
     def _enter(self, scope: Scope, body: bytes) -> Work | None:
         listing_id = scope["path"][len(PREFIX) : -len("/queue")]
@@ -83,6 +100,37 @@ class SalesLanes:
             return 200, encode(place), [JSON, (b"etag", tag), NO_CACHE]
 
         return poll
+
+
+def counted_ask(body: bytes, key: str | None) -> Ask | None:
+    """The usual body of a crowd — ``{"listing_id": <uuid>, "quantity": n}``, perhaps with an
+    ``admission_token`` — read without the model, for exactly the bodies the model would read
+    the same way (a canonical lower-case id, a plain integer in range, a token of sane length);
+    None for anything else, which the model then reads."""
+    try:
+        data = from_json(body)
+    except ValueError:
+        return None
+    if type(data) is not dict or not COUNTED_FIELDS.issuperset(data):
+        return None
+    listing_id, quantity = data.get("listing_id"), data.get("quantity")
+    token = data.get("admission_token")
+    if type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
+        return None
+    if type(listing_id) is not str or LOWER_UUID(listing_id) is None:
+        return None
+    if token is not None and (type(token) is not str or not 1 <= len(token) <= MAX_TOKEN):
+        return None
+    return Ask(listing_id, Kind.STOCK, quantity, admission_token=token, idempotency_key=key)
+
+
+def refused(verdict: Verdict) -> Reply:
+    """The problem+json reply of a refusal, encoded once per verdict."""
+    reply = _REFUSED.get(verdict)
+    if reply is None:
+        reply = _REFUSED[verdict] = problem_reply(holds.refusal(verdict), PREFIX + "holds")
+    status, body, headers = reply
+    return status, body, list(headers)
 
 
 def _is_uuid(text: str) -> bool:

@@ -12,9 +12,7 @@ recording it (a ghost), the ghost is given back and the request is decided afres
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta, timezone
-
-from prometheus_client import Counter
+from datetime import datetime, timedelta, timezone
 
 from stampede.kernel.auth import Principal
 from stampede.kernel.errors import (
@@ -28,6 +26,7 @@ from stampede.kernel.errors import (
 )
 from stampede.kernel.module import Runtime
 from stampede.kernel.sqltypes import new_id
+from stampede.kernel.tally import Tally
 from stampede.sales.domain.holds import (
     Hold,
     HoldRequest,
@@ -75,11 +74,11 @@ def refusal(verdict: Verdict) -> StampedeError:
     return kind(detail, slug=slug)
 
 
-HOLD_ATTEMPTS = Counter(
+HOLD_ATTEMPTS = Tally(
     "stampede_sales_hold_attempts", "Hold attempts by what the inventory answered", ["verdict"]
 )
-_ATTEMPTS = {verdict: HOLD_ATTEMPTS.labels(verdict.value) for verdict in Verdict}
-SOLD_OUT = Counter("stampede_sales_sold_out", "Holds refused for want of stock", ["listing"])
+_ATTEMPTS = {verdict: (verdict.value,) for verdict in Verdict}
+SOLD_OUT = Tally("stampede_sales_sold_out", "Holds refused for want of stock", ["listing"])
 
 
 RENTAL_HORIZON_DAYS = 365
@@ -104,10 +103,11 @@ def _ticket(runtime: Runtime, ask: Ask, user: Principal) -> str | None:
     return admission.ticket
 
 
-def _check_dates(ask: Ask, today: int) -> None:
-    """A rental starts today or later, and within :data:`RENTAL_HORIZON_DAYS`."""
+def _check_dates(ask: Ask, now: datetime) -> None:
+    """A rental starts today or later (in Korea), and within :data:`RENTAL_HORIZON_DAYS`."""
     if ask.kind is not Kind.DATES:
         return
+    today = day_number(now.astimezone(SEOUL).date())
     if ask.first_day < today:
         raise Unprocessable("start_date is in the past", slug="date-in-past")
     if ask.end_day > today + RENTAL_HORIZON_DAYS:
@@ -118,14 +118,14 @@ def _check_dates(ask: Ask, today: int) -> None:
 
 def _hold(runtime: Runtime, ask: Ask, user: Principal, ticket: str | None) -> HoldRequest:
     now = runtime.now()
-    _check_dates(ask, day_number(now.astimezone(SEOUL).date()))
-    expires = now + timedelta(seconds=runtime.settings.hold_ttl_s)
+    _check_dates(ask, now)
+    now_ms = to_ms(now)
     hold = Hold(
         hold_id=new_id(),
         listing_id=ask.listing_id,
         user_id=user.user_id,
         kind=ask.kind,
-        expires_ms=to_ms(expires),
+        expires_ms=now_ms + runtime.settings.hold_ttl_s * 1000,
         quantity=ask.quantity,
         seat_ids=ask.seat_ids,
         unit_id=ask.unit_id,
@@ -134,23 +134,32 @@ def _hold(runtime: Runtime, ask: Ask, user: Principal, ticket: str | None) -> Ho
         ticket=ticket,
         idempotency_key=ask.idempotency_key,
     )
-    return HoldRequest(hold, to_ms(now), ask.shop_id)
+    return HoldRequest(hold, now_ms, ask.shop_id)
 
 
-async def place_hold(
-    runtime: Runtime, user: Principal, ask: Ask, *, retried: bool = False
-) -> tuple[Hold, bool]:
+async def place_hold(runtime: Runtime, user: Principal, ask: Ask) -> tuple[Hold, bool]:
     """The hold and whether it is a replay; raises the refusal as a problem otherwise."""
+    placed = await try_hold(runtime, user, ask)
+    if isinstance(placed, Verdict):
+        raise refusal(placed)
+    return placed
+
+
+async def try_hold(
+    runtime: Runtime, user: Principal, ask: Ask, *, retried: bool = False
+) -> tuple[Hold, bool] | Verdict:
+    """The hold and whether it is a replay, or the inventory's refusal (a crowd mostly hears
+    "sold out": returned, not raised, so the express lane answers it without an exception)."""
     request = _hold(runtime, ask, user, _ticket(runtime, ask, user))
     live = engine(runtime)
     result = await live.inventory.hold(request)
-    _ATTEMPTS[result.verdict].inc()
+    HOLD_ATTEMPTS.add(_ATTEMPTS[result.verdict])
     if result.verdict is Verdict.SOLD_OUT:
-        SOLD_OUT.labels(ask.listing_id).inc()
+        SOLD_OUT.add((ask.listing_id,))
     if result.verdict is Verdict.GRANTED:
         return await _record(runtime, result), False
     if result.verdict is not Verdict.REPLAYED or result.hold is None:
-        raise refusal(result.verdict)
+        return result.verdict
     first = result.hold
     recorded = await _recorded(runtime, first)
     if recorded is not None:
@@ -160,7 +169,7 @@ async def place_hold(
             "the first request with this Idempotency-Key is still in progress", slug="in-flight"
         )
     await live.inventory.release(first.listing_id, first.hold_id)  # its process died
-    return await place_hold(runtime, user, ask, retried=True)
+    return await try_hold(runtime, user, ask, retried=True)
 
 
 async def _record(runtime: Runtime, result: HoldResult) -> Hold:
