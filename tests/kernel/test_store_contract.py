@@ -158,3 +158,18 @@ async def test_redis_ping_raises_when_unreachable() -> None:
             await unreachable.ping()
     finally:
         await unreachable.close()
+
+
+async def test_the_memory_store_drops_keys_nobody_reads_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    memory = MemoryStore()
+    for n in range(50):
+        await memory.incr(f"rl:old:{n}", ttl_s=0.01)
+    await memory.set("kept", "yes", ttl_s=60)
+    await asyncio.sleep(0.02)
+    monkeypatch.setattr("stampede.kernel.store.SWEEP_S", 0.0)
+    memory._sweep_at = 0.0  # the next write sweeps
+    assert await memory.incr("rl:new", ttl_s=60) == 1
+    assert set(memory._values) == {"kept", "rl:new"}
+    assert await memory.get("rl:new") == "1"

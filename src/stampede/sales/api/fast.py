@@ -26,8 +26,9 @@ from stampede.sales.views import etag, hold_view
 PREFIX = "/api/sales/"
 REPLAYED = (b"idempotent-replayed", b"true")
 NO_CACHE = (b"cache-control", b"no-cache")
-HEX = frozenset("0123456789abcdefABCDEF")
-LOWER_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
+UUID_FORM = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+LOWER_UUID = re.compile(UUID_FORM).fullmatch
+ANY_CASE_UUID = re.compile(UUID_FORM, re.IGNORECASE).fullmatch
 COUNTED_FIELDS = frozenset(("listing_id", "quantity", "admission_token"))
 MAX_TOKEN = 300  # as the model's Token
 _REFUSED: dict[Verdict, Reply] = {}
@@ -77,7 +78,7 @@ class SalesLanes:
 
     def _enter(self, scope: Scope, body: bytes) -> Work | None:
         listing_id = scope["path"][len(PREFIX) : -len("/queue")]
-        if not _is_uuid(listing_id):
+        if ANY_CASE_UUID(listing_id) is None:
             return None
 
         async def enter(user: Principal) -> Reply:
@@ -131,8 +132,3 @@ def refused(verdict: Verdict) -> Reply:
         reply = _REFUSED[verdict] = problem_reply(holds.refusal(verdict), PREFIX + "holds")
     status, body, headers = reply
     return status, body, list(headers)
-
-
-def _is_uuid(text: str) -> bool:
-    parts = text.split("-")
-    return [len(p) for p in parts] == [8, 4, 4, 4, 12] and HEX.issuperset(text.replace("-", ""))

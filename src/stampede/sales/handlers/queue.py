@@ -26,14 +26,14 @@ def admission_rate(runtime: Runtime, sale: Sale) -> float:
     return sale.admission_rate or runtime.settings.admission_rate
 
 
-def _queued_sale(runtime: Runtime, listing_id: str) -> Sale:
+def _queued_sale(runtime: Runtime, listing_id: str, now_ms: int) -> Sale:
     sale = engine(runtime).sales.get(listing_id)
     if sale is None:
         raise NotFound("no such sale", slug="not-on-sale")
     if not sale.rules.waiting_room:
         raise Conflict("this sale has no waiting room; hold directly", slug="no-waiting-room")
     closes = sale.rules.closes_ms
-    if closes and to_ms(runtime.now()) >= closes:
+    if closes and now_ms >= closes:
         raise Conflict("this sale is not open", slug="sale-closed")
     return sale
 
@@ -52,11 +52,10 @@ async def enter_queue(
     runtime: Runtime, user: Principal, listing_id: str
 ) -> tuple[dict[str, Any], bool]:
     """The caller's place (and whether the ticket is new): their live ticket, or a new one last."""
-    sale = _queued_sale(runtime, listing_id)
+    now_ms = to_ms(runtime.now())
+    sale = _queued_sale(runtime, listing_id, now_ms)
     fresh = new_ticket(listing_id)
-    place = await engine(runtime).inventory.enter(
-        listing_id, user.user_id, fresh, to_ms(runtime.now())
-    )
+    place = await engine(runtime).inventory.enter(listing_id, user.user_id, fresh, now_ms)
     return _view(runtime, sale, place), place.ticket == fresh
 
 
