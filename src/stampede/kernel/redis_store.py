@@ -38,6 +38,9 @@ return counts
 
 POOL_SIZE = 50  # connections per store; ``?max_connections=`` in the URL overrides it
 POOL_WAIT_S = 5.0  # how long a command waits for a free connection before ConnectionError
+# A reply (or a connection) not there within this long fails the command with TimeoutError:
+# set here, not left to the client library's default (which changed between major versions).
+REPLY_WAIT_S = 10.0
 _NO_EXPIRY = -1  # PTTL answers -1 for a key without expiry and -2 for a missing key
 
 
@@ -45,17 +48,28 @@ def _milliseconds(ttl_s: float) -> int:
     return max(1, round(ttl_s * 1000))
 
 
+def redis_client(url: str) -> Redis:
+    """A client with its own blocking pool (see the module docstring); raises
+    :class:`ConfigurationError` naming ``STORE_URL`` for a malformed URL."""
+    try:
+        pool = BlockingConnectionPool.from_url(
+            url,
+            decode_responses=True,
+            max_connections=POOL_SIZE,
+            timeout=POOL_WAIT_S,
+            socket_timeout=REPLY_WAIT_S,
+            socket_connect_timeout=REPLY_WAIT_S,
+        )
+    except ValueError as exc:
+        raise ConfigurationError("STORE_URL", f"not a usable Redis URL: {exc}") from exc
+    return Redis.from_pool(pool)  # the client owns and closes the pool
+
+
 class RedisStore:
     """Keys and counters in one Redis database; a connection pool per instance."""
 
     def __init__(self, url: str) -> None:
-        try:
-            pool = BlockingConnectionPool.from_url(
-                url, decode_responses=True, max_connections=POOL_SIZE, timeout=POOL_WAIT_S
-            )
-        except ValueError as exc:
-            raise ConfigurationError("STORE_URL", f"not a usable Redis URL: {exc}") from exc
-        self._redis = Redis.from_pool(pool)  # the client owns and closes the pool
+        self._redis = redis_client(url)
         self._incr = self._redis.register_script(_INCR_WITH_WINDOW)
 
     async def get(self, key: str) -> str | None:

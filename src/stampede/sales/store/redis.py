@@ -49,11 +49,10 @@ from pathlib import Path
 from typing import Any, cast
 
 import structlog
-from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import ResponseError
 
 from stampede.kernel.errors import ConfigurationError
-from stampede.kernel.redis_store import POOL_SIZE, POOL_WAIT_S
+from stampede.kernel.redis_store import redis_client
 from stampede.sales.domain.holds import Hold, HoldRequest, HoldResult, Rules, Snapshot
 from stampede.sales.domain.inventory import Place
 from stampede.sales.store.redis_batch import Batcher
@@ -100,13 +99,7 @@ class RedisInventory:
     """All sales in one Redis database under ``namespace``; see the module docstring."""
 
     def __init__(self, url: str, namespace: str = "") -> None:
-        try:
-            pool = BlockingConnectionPool.from_url(
-                url, decode_responses=True, max_connections=POOL_SIZE, timeout=POOL_WAIT_S
-            )
-        except ValueError as exc:
-            raise ConfigurationError("STORE_URL", f"not a usable Redis URL: {exc}") from exc
-        self._redis = Redis.from_pool(pool)  # the client owns and closes the pool
+        self._redis = redis_client(url)
         self._prefix = f"{namespace}sales:"
         self._seeded_key = self._prefix + "seeded"
         self._run = {name: self._redis.register_script(_source(name)) for name in _SCRIPTS}
