@@ -22,8 +22,8 @@ Labels = tuple[object, ...]  # the label values; written with str() when scraped
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
 
 
-class Tally(Collector):
-    """A counter family: ``add(labels)`` adds one (or ``amount``) to the series of ``labels``."""
+class _Family(Collector):
+    """One metric family registered with ``registry``; subclasses keep and write its series."""
 
     def __init__(
         self,
@@ -33,9 +33,28 @@ class Tally(Collector):
         registry: CollectorRegistry | None = REGISTRY,
     ) -> None:
         self.name, self.documentation, self.labelnames = name, documentation, tuple(labelnames)
-        self.counts: dict[Labels, float] = {}
+        self.clear()
         if registry is not None:
             registry.register(self)
+
+    def clear(self) -> None:
+        """Start with no series."""
+        raise NotImplementedError
+
+    def empty(self) -> Metric:
+        raise NotImplementedError
+
+    def describe(self) -> Iterator[Metric]:
+        yield self.empty()
+
+
+class Tally(_Family):
+    """A counter family: ``add(labels)`` adds one (or ``amount``) to the series of ``labels``."""
+
+    counts: dict[Labels, float]
+
+    def clear(self) -> None:
+        self.counts = {}
 
     def add(self, labels: Labels, amount: float = 1.0) -> None:
         counts = self.counts
@@ -44,32 +63,25 @@ class Tally(Collector):
     def value(self, labels: Labels) -> float:
         return self.counts.get(labels, 0.0)
 
+    def empty(self) -> CounterMetricFamily:
+        return CounterMetricFamily(self.name, self.documentation, labels=self.labelnames)
+
     def collect(self) -> Iterator[Metric]:
-        family = CounterMetricFamily(self.name, self.documentation, labels=self.labelnames)
+        family = self.empty()
         for labels, count in list(self.counts.items()):
             family.add_metric([str(value) for value in labels], count)
         yield family
 
-    def describe(self) -> Iterator[Metric]:
-        yield CounterMetricFamily(self.name, self.documentation, labels=self.labelnames)
 
+class Timings(_Family):
+    """A histogram family (prometheus_client's default buckets): ``observe(labels, seconds)``
+    files one duration under ``labels``."""
 
-class Timings(Collector):
-    """A histogram family: ``observe(labels, seconds)`` files one duration under ``labels``."""
+    series: dict[Labels, list[float]]  # per-bucket counts (the last one +Inf), then the sum
+    bounds = BUCKETS
 
-    def __init__(
-        self,
-        name: str,
-        documentation: str,
-        labelnames: Sequence[str],
-        registry: CollectorRegistry | None = REGISTRY,
-        buckets: Sequence[float] = BUCKETS,
-    ) -> None:
-        self.name, self.documentation, self.labelnames = name, documentation, tuple(labelnames)
-        self.bounds = tuple(buckets)
-        self.series: dict[Labels, list[float]] = {}  # per-bucket counts, then the sum
-        if registry is not None:
-            registry.register(self)
+    def clear(self) -> None:
+        self.series = {}
 
     def observe(self, labels: Labels, seconds: float) -> None:
         series = self.series.get(labels)
@@ -78,8 +90,11 @@ class Timings(Collector):
         series[bisect_left(self.bounds, seconds)] += 1
         series[-1] += seconds
 
+    def empty(self) -> HistogramMetricFamily:
+        return HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)
+
     def collect(self) -> Iterator[Metric]:
-        family = HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)
+        family = self.empty()
         edges = [*(_le(bound) for bound in self.bounds), "+Inf"]
         for labels, series in list(self.series.items()):
             running, buckets = 0.0, []
@@ -88,9 +103,6 @@ class Timings(Collector):
                 buckets.append((edge, running))
             family.add_metric([str(value) for value in labels], buckets, sum_value=series[-1])
         yield family
-
-    def describe(self) -> Iterator[Metric]:
-        yield HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)
 
 
 def _le(bound: float) -> str:
