@@ -6,9 +6,10 @@
   answers 201 while stock lasts and 409 after, like the holds endpoint.
 
 Both are started by the bench as ``python -m uvicorn harness.baselines:hello --app-dir bench``
-with the flags Stampede's own ``serve`` uses (one worker, auto loop/http = uvloop/httptools,
-access log off, lifespan on). ``naive`` reads ``BENCH_REDIS_URL`` and ``BENCH_NAIVE_STOCK``;
-its stock key is unique to the process and deleted at shutdown.
+with the flags Stampede's own ``serve`` uses (one worker, uvloop, the batched httptools
+protocol of :mod:`stampede.kernel.wire`, access log off, lifespan on). ``naive`` reads
+``BENCH_REDIS_URL`` and ``BENCH_NAIVE_STOCK``; its stock key is unique to the process and
+deleted at shutdown.
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from stampede.kernel.wire import PROTOCOL
+
 ROOT = Path(__file__).parents[2]
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 SERVER_CPU, LOAD_CPU = "0", "1"
@@ -159,6 +161,8 @@ def uvicorn_baseline(app: str, port: int, log: Path, env: dict[str, str]) -> Chi
         "--no-access-log",
         "--lifespan",
         "on",
+        "--http",
+        PROTOCOL,
     ]
     return Child(app, argv, env, log, SERVER_CPU).start()
 

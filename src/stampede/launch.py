@@ -26,6 +26,7 @@ from stampede.kernel.observe import configure_logging
 from stampede.kernel.settings import DISTRIBUTED_DEFAULTS, SERVICE_PORTS, Settings
 from stampede.kernel.shutdown import HARD_MARGIN_S, DrainingServer
 from stampede.kernel.tracing import export_from_env
+from stampede.kernel.wire import BatchedHttpToolsProtocol
 
 PREFLIGHT_TIMEOUT_S = 10.0  # to reach a server
 MIGRATION_TIMEOUT_S = 120.0  # to migrate a database (a fresh one on a busy machine takes a while)
@@ -68,6 +69,7 @@ def serve(settings: Settings) -> None:
         log_level="warning",
         access_log=False,
         lifespan="on",
+        http=BatchedHttpToolsProtocol,
         timeout_graceful_shutdown=round(settings.shutdown_grace_s),
     )
     server = DrainingServer(config, delay_s=settings.shutdown_delay_s)

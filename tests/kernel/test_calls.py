@@ -14,12 +14,10 @@ import socket
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -29,6 +27,7 @@ from stampede.kernel import tracing
 from stampede.kernel.calls import ATTEMPTS, BREAKER_THRESHOLD, ServiceCalls, request_id
 from stampede.kernel.errors import Unavailable
 from stampede.kernel.settings import Settings
+from tests.kernel.serving import serving
 
 UP = "upstream"
 OTHER = "other"
@@ -88,38 +87,14 @@ def settings(tmp_path: Path) -> Settings:
     return Settings.for_tests(tmp_path, call_timeout_s=TIMEOUT_S)
 
 
-@asynccontextmanager
-async def serving(app: Starlette) -> AsyncIterator[str]:
-    """Run ``app`` under uvicorn on a free port; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, log_level="warning", lifespan="off", ws="none", timeout_graceful_shutdown=2
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        async with asyncio.timeout(5):  # uvicorn offers a ``started`` flag, not an event
-            while not server.started:
-                if task.done():
-                    raise RuntimeError("uvicorn stopped during startup") from task.exception()
-                await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
-
-
 @pytest.fixture(params=["local", "network"])
 async def upstream_url(request: pytest.FixtureRequest, upstream: Upstream) -> AsyncIterator[str]:
     """Empty for the in-process variant, else the URL of a real server hosting the upstream."""
     if request.param == "local":
         yield ""
         return
-    async with serving(upstream.app) as url:
-        yield url
+    async with serving(upstream.app) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
