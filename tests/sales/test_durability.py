@@ -158,3 +158,24 @@ async def test_in_one_batch_only_the_refused_grant_is_dropped(
     assert sorted(reply.status_code for reply in replies) == [201, 409]
     assert len(await _outbox(platform, "HoldPlaced")) == 1
     assert len(await live.inventory.live_holds(listing_id)) == 1
+
+
+async def test_a_sale_the_inventory_does_not_have_yet_answers_503_then_serves(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    """Between a restart (or a lost Redis) and the re-seed, the record knows a sale the
+    inventory lacks: buyers are told to retry, not given a 500 or told it does not exist."""
+    share_clock(platform, OPEN)
+    listing_id = await new_deal(api, platform, waiting_room=True)
+    (a,) = await buyers(api, 1)
+    live = engine(platform.runtimes["sales"])
+    live.inventory = MemoryInventory()
+    for reply in (
+        await api.post(f"{SALES}/{listing_id}/queue", headers=a.auth),
+        await hold(api, a, {"listing_id": listing_id}),
+    ):
+        assert reply.status_code == 503, reply.text
+        assert reply.json()["type"].endswith("/sale-starting")
+        assert reply.headers["retry-after"] == "1"
+    await upkeep.sweep(live)
+    assert (await api.post(f"{SALES}/{listing_id}/queue", headers=a.auth)).status_code == 201

@@ -94,6 +94,7 @@ class TooManyRequests(StampedeError):
 
 class Unavailable(StampedeError):
     status, slug, title = 503, "unavailable", "Service unavailable"
+    retry_after = 1
 
 
 class ConfigurationError(Exception):

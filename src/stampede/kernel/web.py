@@ -16,7 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from stampede.kernel import shutdown
-from stampede.kernel.errors import StampedeError, TooManyRequests, Unavailable, Unprocessable
+from stampede.kernel.errors import StampedeError, Unavailable, Unprocessable
 
 # FastAPI's own OpenTelemetry server spans and metrics would repeat, per request and at a cost,
 # what kernel.observe already records (and exports when an exporter is configured).
@@ -29,10 +29,9 @@ log = structlog.get_logger()
 
 def problem_response(error: StampedeError, instance: str = "") -> JSONResponse:
     headers = {}
-    if isinstance(error, TooManyRequests):
-        headers["Retry-After"] = str(error.retry_after)
-    elif isinstance(error, Unavailable):
-        headers["Retry-After"] = "1"
+    after = getattr(error, "retry_after", None)
+    if after is not None:
+        headers["Retry-After"] = str(after)
     return JSONResponse(
         error.problem(instance), status_code=error.status, media_type=PROBLEM, headers=headers
     )

@@ -12,6 +12,7 @@ import contextlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from stampede.kernel.errors import Unavailable
 from stampede.kernel.module import Runtime
 from stampede.sales.domain.holds import ORDERED_EXPIRY_MS, Hold
 from stampede.sales.domain.inventory import Inventory
@@ -75,3 +76,9 @@ async def setup(runtime: Runtime) -> None:
 def engine(runtime: Runtime) -> Engine:
     live: Engine = runtime.resources[KEY]
     return live
+
+
+def starting() -> Unavailable:
+    """The answer while the record has a sale the inventory does not have yet (just after a
+    start or a lost Redis, before the re-seed): try again in a moment."""
+    return Unavailable("this sale is being made ready; try again in a moment", slug="sale-starting")

@@ -36,7 +36,7 @@ from stampede.sales.domain.holds import (
     day_number,
 )
 from stampede.sales.domain.tokens import read_admission
-from stampede.sales.handlers.engine import engine
+from stampede.sales.handlers.engine import Engine, engine, starting
 from stampede.sales.store import Recorded, SalesUoW, to_ms
 
 
@@ -158,6 +158,8 @@ async def try_hold(
         SOLD_OUT.add((ask.listing_id,))
     if result.verdict is Verdict.GRANTED:
         return await _record(runtime, result), False
+    if result.verdict is Verdict.UNKNOWN and await _starting(live, ask):
+        raise starting()
     if result.verdict is not Verdict.REPLAYED or result.hold is None:
         return result.verdict
     first = result.hold
@@ -170,6 +172,12 @@ async def try_hold(
         )
     await live.inventory.release(first.listing_id, first.hold_id)  # its process died
     return await try_hold(runtime, user, ask, retried=True)
+
+
+async def _starting(live: Engine, ask: Ask) -> bool:
+    """Whether the sale is on record but the inventory is not seeded yet."""
+    sale = live.sales.get(ask.listing_id)
+    return sale is not None and sale.rules.kind is ask.kind and not await live.inventory.seeded()
 
 
 async def _record(runtime: Runtime, result: HoldResult) -> Hold:

@@ -15,7 +15,7 @@ from stampede.kernel.module import Runtime
 from stampede.sales.domain.inventory import Place
 from stampede.sales.domain.queue import estimated_wait_s
 from stampede.sales.domain.tokens import admission_token, new_ticket, ticket_sale
-from stampede.sales.handlers.engine import engine
+from stampede.sales.handlers.engine import engine, starting
 from stampede.sales.store import Sale, SalesUoW, to_ms
 from stampede.sales.views import place_view
 
@@ -55,7 +55,10 @@ async def enter_queue(
     now_ms = to_ms(runtime.now())
     sale = _queued_sale(runtime, listing_id, now_ms)
     fresh = new_ticket(listing_id)
-    place = await engine(runtime).inventory.enter(listing_id, user.user_id, fresh, now_ms)
+    try:
+        place = await engine(runtime).inventory.enter(listing_id, user.user_id, fresh, now_ms)
+    except KeyError:
+        raise starting() from None
     return _view(runtime, sale, place), place.ticket == fresh
 
 

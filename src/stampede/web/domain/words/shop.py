@@ -158,6 +158,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "Your turn has passed. Please enter the waiting room again.",
     ),
     "checkout.sale_closed": ("지금은 판매하지 않아요", "This sale is not open"),
+    "checkout.sale_starting": (
+        "판매를 준비하고 있어요. 잠시 후 다시 시도해 주세요.",
+        "This sale is getting ready. Please try again in a moment.",
+    ),
     "checkout.hold_ended": (
         "선점 시간이 끝났어요. 다시 선택해 주세요.",
         "Your hold has ended. Please choose again.",

@@ -38,6 +38,7 @@ PROBLEM_WORDS = {
     "bad-admission": "checkout.admission_again",
     "sale-closed": "checkout.sale_closed",
     "not-on-sale": "checkout.sale_closed",
+    "sale-starting": "checkout.sale_starting",
     "hold-ended": "checkout.hold_ended",
     "address-required": "checkout.address_required",
     "date-in-past": "checkout.date_in_past",
