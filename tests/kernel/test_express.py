@@ -174,7 +174,7 @@ async def test_an_unexpected_error_in_the_work_is_a_500_problem() -> None:
 
 
 async def test_a_refusing_admission_answers_429_without_running_the_work() -> None:
-    async def refuse(scope: Scope, user: Principal) -> None:
+    def refuse(scope: Scope, user: Principal) -> None:
         raise TooManyRequests("rate limited", retry_after=7)
 
     hot, full = Hot(), FullApp()
@@ -186,7 +186,7 @@ async def test_a_refusing_admission_answers_429_without_running_the_work() -> No
 async def test_a_passing_admission_lets_the_work_run_for_the_verified_caller() -> None:
     admitted: list[Principal] = []
 
-    async def admit(scope: Scope, user: Principal) -> None:
+    def admit(scope: Scope, user: Principal) -> None:
         admitted.append(user)
 
     hot = Hot()

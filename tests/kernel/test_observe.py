@@ -63,7 +63,7 @@ async def test_an_express_answer_is_counted_and_gets_a_request_id(
     async def answer() -> observe.Reply:
         return 201, b"{}", [(b"content-type", b"application/json")]
 
-    status, _, replied = await app.watch(scope, answer)
+    status, _, replied = await app.watch(scope, answer())
     rid = dict(replied)[b"x-request-id"].decode()
     assert status == 201 and (rid == expected if expected else len(rid) == 32 and rid != "0" * 32)
     after = observe.REQUESTS.value(("watch-test", "lane", observe.LANE, "POST", 201))

@@ -173,3 +173,13 @@ async def test_the_memory_store_drops_keys_nobody_reads_again(
     assert await memory.incr("rl:new", ttl_s=60) == 1
     assert set(memory._values) == {"kept", "rl:new"}
     assert await memory.get("rl:new") == "1"
+
+
+async def test_incr_all_adds_the_amounts_given(store: Store, key: Key) -> None:
+    assert await store.incr_all([key("a"), key("b")], ttl_s=10, amounts=[3, 1]) == [3, 1]
+    assert await store.incr_all([key("a")], ttl_s=0.5, amounts=[2]) == [5]
+    kept = await store.ttl(key("a"))
+    assert kept is not None and kept > 9  # the window of the increment that made the key
+    assert await store.get(key("a")) == "5"
+    with pytest.raises(ValueError, match="amount"):
+        await store.incr_all([key("a")], ttl_s=1, amounts=[1, 2])

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stampede.fakepg.app import PAGES as FAKEPG_PAGES
 from stampede.gateway import edge
+from stampede.gateway.limits import RateLimiter
 from stampede.gateway.proxy import forward
 from stampede.kernel.auth import Principal
 from stampede.kernel.errors import NotFound, StampedeError, Unavailable
@@ -44,8 +45,8 @@ INTERNAL = "/internal/"
 class Router:
     """Raw ASGI routing in front of the edge app's own routes."""
 
-    def __init__(self, app: ASGIApp, platform: Platform) -> None:
-        self.app, self.platform = app, platform
+    def __init__(self, app: ASGIApp, platform: Platform, limiter: RateLimiter) -> None:
+        self.app, self.platform, self.limiter = app, platform, limiter
         self.gateway = platform.settings.hosts_gateway
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -96,7 +97,7 @@ class Router:
         settings = self.platform.settings
         edge.check_declared_size(scope, settings.max_body_bytes)
         user = await edge.authenticate(scope, self.platform.verifier)
-        await edge.rate_limit(self.platform.store, settings, edge.client_ip(scope), user)
+        self.limiter.check(edge.client_ip(scope), user)
         scope = {**scope, "headers": edge.forwarded_headers(scope, user)}
         return scope, edge.capped(receive, settings.max_body_bytes)
 
@@ -109,12 +110,13 @@ class Router:
 
 
 def edge_app(platform: Platform) -> ASGIApp:
+    limiter = RateLimiter(platform.store, platform.settings)
     app = FastAPI(
         title="Stampede",
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
-        lifespan=_lifespan(platform),
+        lifespan=_lifespan(platform, limiter),
         telemetry=NO_FRAMEWORK_TELEMETRY,
     )
     install_problem_handlers(app)
@@ -123,21 +125,21 @@ def edge_app(platform: Platform) -> ASGIApp:
     if platform.web is not None:
         app.mount("/", platform.web.app)  # the pages: whatever no route above answers
     service = "+".join(platform.roles())
-    observed = Observe(Router(app, platform), service, platform.settings.access_log_sample)
+    router = Router(app, platform, limiter)
+    observed = Observe(router, service, platform.settings.access_log_sample)
     limit = platform.settings.max_body_bytes
-    admit = _admission(platform)
+    admit = _admission(platform, limiter)
     return Express(observed, platform.lanes(), platform.verifier, admit, limit, observed.watch)
 
 
-def _admission(platform: Platform) -> Admit | None:
+def _admission(platform: Platform, limiter: RateLimiter) -> Admit | None:
     """What the gateway checks of an express-lane request: the rate limits (no body cap
     needed: a lane takes only small bodies, larger ones go through the router)."""
     if not platform.settings.hosts_gateway:
         return None
-    store, settings = platform.store, platform.settings
 
-    async def admit(scope: Scope, user: Principal) -> None:
-        await edge.rate_limit(store, settings, edge.client_ip(scope), user)
+    def admit(scope: Scope, user: Principal) -> None:
+        limiter.check(edge.client_ip(scope), user)
 
     return admit
 
@@ -176,13 +178,14 @@ async def _spec_of(platform: Platform, name: str) -> dict[str, Any]:
         return {}
 
 
-def _lifespan(platform: Platform) -> Any:
+def _lifespan(platform: Platform, limiter: RateLimiter) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         lines = await platform.start(seed_demo=platform.settings.load_demo)
         _announce(platform, lines)
         settle_heap()
         yield
+        await limiter.flush()
         await platform.stop()
 
     return lifespan

@@ -1,21 +1,17 @@
 """The edge checks every request passes before it reaches a context.
 
 Order: body cap (413) → token (401 on any invalid token; no token is a guest) → rate limit per
-client IP and per user (429 with Retry-After; counters in the store, so shared through Redis when
-distributed) → forward identity headers. Client-sent ``x-stampede-*`` headers are dropped so they
+client IP and per user (429 with Retry-After; :mod:`stampede.gateway.limits`, shared through the
+store) → forward identity headers. Client-sent ``x-stampede-*`` headers are dropped so they
 cannot be forged.
 """
 
 from __future__ import annotations
 
-import time
-
 from starlette.types import Message, Receive, Scope
 
 from stampede.kernel.auth import Principal, TokenVerifier
-from stampede.kernel.errors import PayloadTooLarge, TooManyRequests, Unauthorized
-from stampede.kernel.settings import Settings
-from stampede.kernel.store import Store
+from stampede.kernel.errors import PayloadTooLarge, Unauthorized
 
 INTERNAL_PREFIX = b"x-stampede-"
 
@@ -61,25 +57,6 @@ async def authenticate(scope: Scope, verifier: TokenVerifier) -> Principal | Non
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("use 'Authorization: Bearer <token>'", slug="invalid-token")
     return await verifier.verify(token.strip())
-
-
-async def rate_limit(store: Store, settings: Settings, ip: str, user: Principal | None) -> None:
-    """Count the request against its client IP and its user in one store step; 429 when either
-    is past its limit for the current window."""
-    window = settings.rate_limit_window_s
-    slot = int(time.time() // window)
-    keys = [f"rl:ip:{ip}:{slot}"]
-    limits = [settings.rate_limit_per_ip]
-    if user is not None:
-        keys.append(f"rl:user:{user.user_id}:{slot}")
-        limits.append(settings.rate_limit_per_user)
-    counts = await store.incr_all(keys, window + 1)
-    for key, count, limit in zip(keys, counts, limits, strict=True):
-        if count > limit:
-            remaining = await store.ttl(key)
-            raise TooManyRequests(
-                "rate limit exceeded", retry_after=max(1, int(remaining or window))
-            )
 
 
 def forwarded_headers(scope: Scope, user: Principal | None) -> list[tuple[bytes, bytes]]:

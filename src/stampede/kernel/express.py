@@ -16,7 +16,6 @@ as the routes write it, and the OpenAPI document still describes these paths.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from functools import partial
 from typing import Any
 
 import structlog
@@ -31,8 +30,8 @@ Reply = tuple[int, bytes, Headers]
 Work = Callable[[Principal], Awaitable[Reply]]  # the request's effect, for a verified caller
 Lane = Callable[[Scope, bytes], Work | None]  # parse; None: the full app answers instead
 Claim = Callable[[str, str], Lane | None]  # (method, path) → the lane answering it, or None
-Admit = Callable[[Scope, Principal], Awaitable[None]]  # raises to refuse (e.g. 429)
-Watch = Callable[[Scope, Callable[[], Awaitable[Reply]]], Awaitable[Reply]]  # observes one answer
+Admit = Callable[[Scope, Principal], None]  # raises to refuse (e.g. 429)
+Watch = Callable[[Scope, Awaitable[Reply]], Awaitable[Reply]]  # observes one answer
 
 JSON = (b"content-type", b"application/json")
 PROBLEM = (b"content-type", b"application/problem+json")
@@ -80,8 +79,9 @@ class Express:
         if work is None or user is None:
             await self.app(scope, _replaying(body, complete, receive), send)
             return
-        answer = partial(self._answer, scope, user, work)
-        await _send(send, *await (answer() if self.watch is None else self.watch(scope, answer)))
+        answering = self._answer(scope, user, work)
+        watched = answering if self.watch is None else self.watch(scope, answering)
+        await _send(send, *await watched)
 
     def _claim(self, scope: Scope) -> Lane | None:
         method, path = scope["method"], scope["path"]
@@ -103,7 +103,7 @@ class Express:
     async def _answer(self, scope: Scope, user: Principal, work: Work) -> Reply:
         try:
             if self.admit is not None:
-                await self.admit(scope, user)
+                self.admit(scope, user)
             return await work(user)
         except StampedeError as error:
             return problem_reply(error, scope["path"])

@@ -7,12 +7,13 @@ the trace id otherwise; it is returned, logged and passed on to calls between co
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import re
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any, TextIO
 
 import structlog
@@ -27,7 +28,6 @@ from stampede.kernel.tracing import (
     begin,
     end,
     http_status,
-    new_trace_id,
     spans_recorded,
     trace_id,
 )
@@ -74,6 +74,16 @@ def configure_logging(level: str = "INFO", file: TextIO | None = None, cache: bo
 CARRIED = {b"x-request-id", b"traceparent", b"tracestate"}
 
 
+_REQUEST_IDS = itertools.count(1)
+_PROCESS_ID = f"{random.getrandbits(64):016x}"
+
+
+def new_request_id() -> str:
+    """An id for a request that brought none and is not traced: 32 hex digits, unique in
+    this process (a random per-process half and a counter)."""
+    return f"{_PROCESS_ID}{next(_REQUEST_IDS):016x}"
+
+
 def _carried(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
     """The request id and trace headers, the only ones this middleware reads."""
     return {k.decode(): v.decode("latin-1") for k, v in headers if k in CARRIED}
@@ -87,6 +97,10 @@ def route_of(scope: Scope, default: str = OTHER) -> str:
 
 def area_of(path: str) -> str:
     """``/api/identity/me`` → ``identity``: a low-cardinality label for metrics."""
+    if path.startswith("/api/"):
+        area = path[5:].partition("/")[0]
+        if area:
+            return area
     parts = path.strip("/").split("/")
     return parts[1] if len(parts) > 1 and parts[0] == "api" else (parts[0] or "root")
 
@@ -160,7 +174,7 @@ class Observe:
             self._record(scope, status, time.perf_counter() - started, route_of(scope))
             request_id.reset(token)
 
-    async def watch(self, scope: Scope, answer: Callable[[], Awaitable[Reply]]) -> Reply:
+    async def watch(self, scope: Scope, answering: Awaitable[Reply]) -> Reply:
         """Observe a request answered ahead of the app (an express lane) as :meth:`__call__`
         would — counted, timed, sampled into the log, ``X-Request-Id`` returned — but enter a
         trace only when the request brings one or spans are recorded: a lane's events are
@@ -173,11 +187,12 @@ class Observe:
                 spanned = span_attributes(scope, self.service)
             ending, tid = begin(name, carried, SpanKind.SERVER, spanned)
         rid = carried.get("x-request-id", "")
-        rid = rid if _SANE_ID.match(rid) else tid or new_trace_id()
+        if not (rid and _SANE_ID.match(rid)):
+            rid = tid or new_request_id()
         token = request_id.set(rid)
         status, started = 500, time.perf_counter()
         try:
-            status, body, headers = await answer()
+            status, body, headers = await answering
             headers.append((b"x-request-id", rid.encode()))
             return status, body, headers
         finally:

@@ -24,12 +24,14 @@ from typing import cast
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from stampede.kernel.errors import ConfigurationError
+from stampede.kernel.store import amounts_for
 
 _INCR_WITH_WINDOW = """
 local counts = {}
 for i, key in ipairs(KEYS) do
-    counts[i] = redis.call('INCR', key)
-    if counts[i] == 1 then
+    local amount = tonumber(ARGV[i + 1])
+    counts[i] = redis.call('INCRBY', key, amount)
+    if counts[i] == amount then
         redis.call('PEXPIRE', key, ARGV[1])
     end
 end
@@ -91,9 +93,12 @@ class RedisStore:
         """Add one and return the new count; the first increment starts a ``ttl_s`` window."""
         return (await self.incr_all([key], ttl_s))[0]
 
-    async def incr_all(self, keys: Sequence[str], ttl_s: float) -> list[int]:
-        """:meth:`incr` of each key in one script call (one round trip)."""
-        counts = await self._incr(keys=list(keys), args=[_milliseconds(ttl_s)])
+    async def incr_all(
+        self, keys: Sequence[str], ttl_s: float, amounts: Sequence[int] | None = None
+    ) -> list[int]:
+        """:meth:`incr` of each key (by ``amounts[i]`` when given) in one script call."""
+        by = amounts_for(keys, amounts)
+        counts = await self._incr(keys=list(keys), args=[_milliseconds(ttl_s), *by])
         return [int(count) for count in counts]
 
     async def ttl(self, key: str) -> float | None:

@@ -24,8 +24,11 @@ class Store(Protocol):
         """Add one and return the new count; the first increment starts a ``ttl_s`` window."""
         ...
 
-    async def incr_all(self, keys: Sequence[str], ttl_s: float) -> list[int]:
-        """:meth:`incr` of each key in one step (one round trip); the new counts in order."""
+    async def incr_all(
+        self, keys: Sequence[str], ttl_s: float, amounts: Sequence[int] | None = None
+    ) -> list[int]:
+        """:meth:`incr` of each key in one step (one round trip), adding ``amounts[i]`` (≥ 1)
+        instead of one when given; the new counts in order."""
         ...
 
     async def ttl(self, key: str) -> float | None:
@@ -34,6 +37,15 @@ class Store(Protocol):
 
     async def ping(self) -> None: ...
     async def close(self) -> None: ...
+
+
+def amounts_for(keys: Sequence[str], amounts: Sequence[int] | None) -> list[int]:
+    """What :meth:`Store.incr_all` adds to each key: one, or the amount given for it."""
+    if amounts is None:
+        return [1] * len(keys)
+    if len(amounts) != len(keys):
+        raise ValueError("incr_all needs one amount per key")
+    return list(amounts)
 
 
 class MemoryStore:
@@ -81,17 +93,20 @@ class MemoryStore:
         self._values.pop(key, None)
 
     async def incr(self, key: str, ttl_s: float) -> int:
-        return self._incr(key, ttl_s)
+        return self._incr(key, ttl_s, 1)
 
-    async def incr_all(self, keys: Sequence[str], ttl_s: float) -> list[int]:
-        return [self._incr(key, ttl_s) for key in keys]
+    async def incr_all(
+        self, keys: Sequence[str], ttl_s: float, amounts: Sequence[int] | None = None
+    ) -> list[int]:
+        by = amounts_for(keys, amounts)
+        return [self._incr(key, ttl_s, amount) for key, amount in zip(keys, by, strict=True)]
 
-    def _incr(self, key: str, ttl_s: float) -> int:
+    def _incr(self, key: str, ttl_s: float, amount: int) -> int:
         item = self._live(key)
         if item is None:
-            self._put(key, 1, time.monotonic() + ttl_s)
-            return 1
-        count = (item[0] if type(item[0]) is int else int(item[0])) + 1
+            self._put(key, amount, time.monotonic() + ttl_s)
+            return amount
+        count = (item[0] if type(item[0]) is int else int(item[0])) + amount
         self._values[key] = (count, item[1])
         return count
 

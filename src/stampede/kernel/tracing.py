@@ -14,7 +14,6 @@ span per message handled — each naming its context in ``stampede.context``. Th
 from __future__ import annotations
 
 import os
-import random
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import Token
@@ -83,10 +82,6 @@ def stop_exporting() -> None:
 
 def spans_recorded() -> bool:
     return _recording
-
-
-def new_trace_id() -> str:
-    return f"{random.getrandbits(128) or 1:032x}"
 
 
 def current_traceparent() -> str:
