@@ -75,7 +75,7 @@ class Rules:
         return after_open and (self.closes_ms == 0 or now_ms < self.closes_ms)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value, never changed; not frozen: ARCHITECTURE.md
 class Hold:
     """One hold as every adapter and the durable record keep it."""
 
@@ -106,7 +106,7 @@ class Hold:
         return range(self.first_day, self.end_day)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value, never changed; not frozen: ARCHITECTURE.md
 class HoldRequest:
     """One attempt; ``hold`` is the hold that a grant creates (ids and expiry chosen by the
     caller, so every adapter records the same thing). ``shop_id`` narrows "any unit"."""
@@ -116,7 +116,7 @@ class HoldRequest:
     shop_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value, never changed; not frozen: ARCHITECTURE.md
 class HoldResult:
     verdict: Verdict
     hold: Hold | None = None  # the granted or replayed hold (a unit hold names its unit)

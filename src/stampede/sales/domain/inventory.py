@@ -46,7 +46,7 @@ from typing import Protocol
 from stampede.sales.domain.holds import Hold, HoldRequest, HoldResult, Rules, Snapshot
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value, never changed; not frozen: ARCHITECTURE.md
 class Place:
     """Where a ticket stands: waiting at ``position`` (1 = next), or admitted (position 0)."""
 

@@ -40,7 +40,7 @@ from stampede.sales.handlers.engine import Engine, engine, starting
 from stampede.sales.store import Recorded, SalesUoW, to_ms
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value, never changed; not frozen: ARCHITECTURE.md
 class Ask:
     """What a buyer asked for, before ids and expiry are chosen."""
 
