@@ -209,3 +209,55 @@ async def test_identical_refusals_share_one_body_and_extras_are_kept() -> None:
     extra = Conflict("x", slug="s", left=3)
     reply = await post(express(Hot(extra), FullApp()), b'{"seat": 1}', bearer())
     assert reply.json() == extra.problem("/hot") and reply.json()["left"] == 3
+
+
+class Spot:
+    """Claims ``GET /spot``: answers from the path alone, or declines with ``x-decline``."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+
+    def claim(self, method: str, path: str) -> Lane | None:
+        return self.lane if (method, path) == ("GET", "/spot") else None
+
+    def lane(self, scope: Scope, body: bytes) -> Work | None:
+        self.bodies.append(body)
+        if any(name == b"x-decline" for name, _ in scope["headers"]):
+            return None
+
+        async def work(user: Principal) -> Reply:
+            return 200, encode({"user": user.user_id}), [JSON]
+
+        return work
+
+
+async def _get_spot(decline: bool) -> tuple[list[Message], int, Spot, FullApp]:
+    spot, full = Spot(), FullApp()
+    app = Express(full, [spot.claim], TokenVerifier(CountingJwks("k1"), "iss", "aud"))
+    headers = [(b"authorization", f"Bearer {token(sub='u7')}".encode())]
+    headers += [(b"x-decline", b"1")] if decline else []
+    scope = {"type": "http", "method": "GET", "path": "/spot", "headers": headers}
+    reads, sent = 0, list[Message]()
+
+    async def receive() -> Message:
+        nonlocal reads
+        reads += 1
+        return {"type": "http.request", "body": b"ignored", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent, reads, spot, full
+
+
+async def test_a_get_lane_answers_without_reading_the_request_body() -> None:
+    sent, reads, spot, full = await _get_spot(decline=False)
+    assert sent[0]["status"] == 200 and json.loads(sent[1]["body"]) == {"user": "u7"}
+    assert reads == 0 and spot.bodies == [b""] and full.seen == []
+
+
+async def test_a_declined_get_leaves_the_unread_body_to_the_full_app() -> None:
+    sent, reads, _, full = await _get_spot(decline=True)
+    assert full.seen == [("/spot", b"ignored")] and reads == 1
+    assert dict(sent[0]["headers"])[b"x-full-app"] == b"1"

@@ -52,10 +52,16 @@ class TokenVerifier:
         self._lock = asyncio.Lock()
         self._verified: dict[str, tuple[Principal, float]] = {}
 
-    async def verify(self, token: str) -> Principal:
+    def known(self, token: str) -> Principal | None:
+        """The caller of a token verified before and not expired, without awaiting anything;
+        None when :meth:`verify` has to look at it."""
         known = self._verified.get(token)
-        if known is not None and known[1] > time.time():
-            return known[0]
+        return known[0] if known is not None and known[1] > time.time() else None
+
+    async def verify(self, token: str) -> Principal:
+        known = self.known(token)
+        if known is not None:
+            return known
         principal, expires = await self._verify(token)
         if len(self._verified) >= VERIFIED_CACHE:
             self._verified.pop(next(iter(self._verified)))

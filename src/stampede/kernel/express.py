@@ -36,6 +36,7 @@ Watch = Callable[[Scope, Awaitable[Reply]], Awaitable[Reply]]  # observes one an
 JSON = (b"content-type", b"application/json")
 PROBLEM = (b"content-type", b"application/problem+json")
 MAX_BODY = 16_384
+BODILESS = frozenset(("GET", "HEAD"))  # a lane for these reads its request from path and headers
 _PROBLEMS: dict[tuple[int, str, str, str, str], bytes] = {}  # refusals repeat: encoded once
 log = structlog.get_logger()
 
@@ -73,11 +74,16 @@ class Express:
         if lane is None:
             await self.app(scope, receive, send)
             return
-        body, complete = await _read(receive, self.body_limit)
+        if scope["method"] in BODILESS:  # a lane reads no body here, and none is read for it
+            body, complete, rest = b"", True, receive
+        else:
+            body, complete = await _read(receive, self.body_limit)
+            rest = _replaying(body, complete, receive)
         work = lane(scope, body) if complete and len(body) <= self.body_limit else None
-        user = None if work is None else await self._user(scope)
+        token = None if work is None else _bearer(scope)
+        user = None if token is None else self.verifier.known(token) or await self._verify(token)
         if work is None or user is None:
-            await self.app(scope, _replaying(body, complete, receive), send)
+            await self.app(scope, rest, send)
             return
         answering = self._answer(scope, user, work)
         watched = answering if self.watch is None else self.watch(scope, answering)
@@ -91,12 +97,9 @@ class Express:
                 return lane
         return None
 
-    async def _user(self, scope: Scope) -> Principal | None:
-        scheme, _, token = header(scope, b"authorization").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
+    async def _verify(self, token: str) -> Principal | None:
         try:
-            return await self.verifier.verify(token.strip())
+            return await self.verifier.verify(token)
         except StampedeError:
             return None
 
@@ -127,6 +130,12 @@ def problem_reply(error: StampedeError, path: str) -> Reply:
             _PROBLEMS.clear()
         body = _PROBLEMS[key] = encode(error.problem(path))
     return error.status, body, headers
+
+
+def _bearer(scope: Scope) -> str | None:
+    scheme, _, token = header(scope, b"authorization").partition(" ")
+    token = token.strip()
+    return token if token and scheme.lower() == "bearer" else None
 
 
 async def _read(receive: Receive, limit: int) -> tuple[bytes, bool]:

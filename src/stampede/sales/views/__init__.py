@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
 from stampede.sales.contracts import HoldPlaced, TakenHold
 from stampede.sales.domain.holds import Hold, day_date
+from stampede.sales.domain.tokens import SEPARATOR
 from stampede.sales.store import from_ms
 
 
@@ -84,6 +84,8 @@ def place_view(
 
 
 def etag(body: dict[str, Any]) -> str:
-    """A weak validator of what a poller sees (position, admission)."""
-    seen = f"{body['position']}|{body['admission_token']}|{body['estimated_wait_s']}"
-    return 'W/"' + hashlib.blake2b(seen.encode(), digest_size=8).hexdigest() + '"'
+    """A weak validator of what a poller sees: position and wait, and once admitted the
+    token's MAC (unique to the token, and already in the body)."""
+    token = body["admission_token"]
+    mac = token.rpartition(SEPARATOR)[2] if token else ""
+    return f'W/"{body["position"]}.{body["estimated_wait_s"]}.{mac}"'
