@@ -5,7 +5,9 @@ States: ``pending`` → ``sent``, or after ``max_attempts`` failed publishes →
 to a minute. Several relays may run against one PostgreSQL database: rows are claimed with
 ``FOR UPDATE SKIP LOCKED``. A crash between publish and commit republishes; inboxes absorb it.
 A relay stopped (cancelled) while publishing a batch first lets that batch finish and commit, up
-to the shutdown budget. Every :data:`LAG_EVERY_S` the relay reports its database's pending and
+to the shutdown budget. A commit that wrote rows wakes its relay at once; the relay also looks
+every ``poll_s`` (2 s) for rows due again after a failed publish or left by a stopped process.
+Every :data:`LAG_EVERY_S` the relay reports its database's pending and
 failed rows and the age of the oldest pending one (``stampede_outbox_*`` gauges).
 """
 
@@ -109,7 +111,7 @@ class Relay:
         *,
         batch: int = 500,
         max_attempts: int = 10,
-        poll_s: float = 0.5,
+        poll_s: float = 2.0,
     ) -> None:
         self.db, self.bus = db, bus
         self.batch, self.max_attempts, self.poll_s = batch, max_attempts, poll_s
