@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import structlog
+from pydantic_core import to_json
 from redis.exceptions import ResponseError
 
 from stampede.kernel.errors import ConfigurationError
@@ -103,7 +104,7 @@ class RedisInventory:
         self._prefix = f"{namespace}sales:"
         self._seeded_key = self._prefix + "seeded"
         self._run = {name: self._redis.register_script(_source(name)) for name in _SCRIPTS}
-        self._holds = Batcher(self._send_holds, MAX_BATCH)
+        self._holds = Batcher(self._script_sender("hold", _HOLD), MAX_BATCH)
         self._entries = Batcher(self._script_sender("enter", len(_SUFFIXES)), MAX_BATCH)
         self._places = Batcher(self._script_sender("place", len(_SUFFIXES)), MAX_BATCH)
 
@@ -184,16 +185,11 @@ class RedisInventory:
         reply = await self._holds.call(request.hold.listing_id, hold_args(request))
         return result_of(request.hold, reply)
 
-    async def _send_holds(self, listing_id: str, calls: list[list[Any]]) -> list[Any]:
-        args = [arg for call in calls for arg in call]
-        replies: list[Any] = await self._run["hold"](keys=self._sale(listing_id)[:_HOLD], args=args)
-        return replies
-
     def _script_sender(
         self, script: str, keys: int
     ) -> Callable[[str, list[list[Any]]], Awaitable[list[Any]]]:
         async def send(listing_id: str, calls: list[list[Any]]) -> list[Any]:
-            args = [arg for call in calls for arg in call]
+            args = [to_json(calls)]  # one argument: packing each field costs more than JSON
             replies = await self._run[script](keys=self._sale(listing_id)[:keys], args=args)
             return [None] * len(calls) if replies is None else list(replies)
 

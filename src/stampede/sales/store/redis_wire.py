@@ -66,22 +66,23 @@ def hold_from(raw: str, listing_id: str) -> Hold:
     )
 
 
-def hold_args(request: HoldRequest) -> list[Any]:
+def hold_args(request: HoldRequest) -> list[str]:
+    """A hold request as the hold script reads it: strings only (numbers stay exact)."""
     hold = request.hold
     return [
         hold.hold_id,
         hold.user_id,
         hold.kind.value,
-        hold.expires_ms,
-        request.now_ms,
+        str(hold.expires_ms),
+        str(request.now_ms),
         optional(hold.ticket),
         optional(hold.idempotency_key),
-        hold.quantity,
+        str(hold.quantity),
         optional(hold.unit_id),
         optional(request.shop_id),
-        hold.first_day,
-        hold.end_day,
-        len(hold.seat_ids),
+        str(hold.first_day),
+        str(hold.end_day),
+        str(len(hold.seat_ids)),
         *hold.seat_ids,
     ]
 

@@ -1,6 +1,6 @@
 -- For each call, the user's live ticket (waiting, or admitted less than the rules' ttl ago and
--- unused), or the call's ticket appended at the end. KEYS: all 19 sale keys. ARGV: user,
--- ticket, now_ms for each call in turn. Returns one place per call (see place() in lib.lua),
+-- unused), or the call's ticket appended at the end. KEYS: all 19 sale keys. ARGV[1]: a JSON
+-- array of calls, each [user, ticket, now_ms]. Returns one place per call (see place() in lib.lua),
 -- or nil when the sale is unknown.
 local ttl = redis.call('HGET', META, 'ttl')
 if not ttl then return false end
@@ -21,7 +21,5 @@ local function enter(user, ticket, now)
 end
 
 local places = {}
-for i = 1, #ARGV, 3 do
-    places[#places + 1] = enter(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]))
-end
+for n, c in ipairs(cjson.decode(ARGV[1])) do places[n] = enter(c[1], c[2], tonumber(c[3])) end
 return places

@@ -1,6 +1,7 @@
 -- The atomic hold step (hot path), for a batch of requests to one sale, each decided in turn
 -- exactly as if it ran alone (a later request sees what an earlier one took).
--- KEYS: the first 15 sale keys. ARGV: for each request, 13 fields then its seat ids:
+-- KEYS: the first 15 sale keys. ARGV[1]: a JSON array with, for each request, an array of
+-- strings: 13 fields then its seat ids:
 -- hold_id, user, kind, expires_ms, now_ms, ticket?, idempotency_key?, quantity, unit?, shop?,
 -- first_day, end_day, seat count ("?" = optional: "" or "=" .. value).
 -- Returns one reply per request: a verdict string ("granted" or a rejection),
@@ -92,12 +93,6 @@ local function hold_one(a, nseats)
     return 'granted'
 end
 
-local replies, i = {}, 1
-while i <= #ARGV do
-    local nseats = tonumber(ARGV[i + 12])
-    local a = {}
-    for k = 1, 13 + nseats do a[k] = ARGV[i + k - 1] end
-    replies[#replies + 1] = hold_one(a, nseats)
-    i = i + 13 + nseats
-end
+local replies = {}
+for n, a in ipairs(cjson.decode(ARGV[1])) do replies[n] = hold_one(a, tonumber(a[13])) end
 return replies

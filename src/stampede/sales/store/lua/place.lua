@@ -1,5 +1,5 @@
--- Where each ticket in ARGV stands: one place per ticket (see place() in lib.lua), false when
--- unknown. KEYS: all 19 sale keys.
+-- Where each ticket stands: one place per call (see place() in lib.lua), false when unknown.
+-- KEYS: all 19 sale keys. ARGV[1]: a JSON array of calls, each [ticket].
 local places = {}
-for i = 1, #ARGV do places[i] = place(ARGV[i]) end
+for n, c in ipairs(cjson.decode(ARGV[1])) do places[n] = place(c[1]) end
 return places
