@@ -15,10 +15,10 @@ Run: ``.venv/bin/python bench/flash_sale.py [--mode embedded|distributed] [--qui
    oversell, no duplicate per user, no 5xx, and the answers, the API, the database and the
    inventory agree.
 4. Throughput (:mod:`harness.load`, :mod:`harness.rounds`): pinned layout (server on CPU 0,
-   ``wrk -t1 -c64`` on CPU 1), interleaved rounds of hello, naive, holds, holds at 80 % of
-   their maximum rate, queue enter and queue poll (distributed: also holds through the
-   gateway); warm-up then measurement; medians, ranges, ratios to hello within each round,
-   per-core CPU from ``/proc/stat`` and the server processes' own CPU.
+   ``wrk -t1 -c64`` and the machine's Redis on CPU 1), interleaved rounds of hello, naive,
+   holds, holds at 80 % of their maximum rate, queue enter and queue poll (distributed: also
+   holds through the gateway); warm-up then measurement; medians, ranges, ratios to hello
+   within each round, per-core CPU from ``/proc/stat`` and the server processes' own CPU.
 
 Every process the bench starts is stopped at the end, on errors and on Ctrl-C; distributed
 runs also drop their databases, RabbitMQ names and Redis keys.
@@ -150,10 +150,11 @@ def run(args: argparse.Namespace, work: Path, began: float) -> None:
         f"\nthroughput: {plan.rounds} interleaved round(s), {warm_s:g} s warm-up + "
         f"{measure_s:g} s each (elapsed so far {time.monotonic() - began:.0f} s)"
     )
-    shared = "; PostgreSQL, Redis, RabbitMQ are the machine's services, not pinned"
+    shared = "; PostgreSQL and RabbitMQ are the machine's services, not pinned"
+    pinned = [*procs.pin_all(), *procs.pin_services(procs.LOAD_CPU)]
     say(
         "pinned for the rounds: "
-        + "; ".join(procs.pin_all())
+        + "; ".join(pinned)
         + f"; wrk → CPU {procs.LOAD_CPU}"
         + (shared if args.mode == "distributed" else "")
     )

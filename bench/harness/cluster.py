@@ -9,7 +9,10 @@
   loaded from the bench process before the services start, as ``stampede up --distributed``
   does. At the end the databases are dropped, the RabbitMQ names and the Redis keys deleted.
 
-PostgreSQL, RabbitMQ and Redis are the machine's own services and are not pinned.
+PostgreSQL, RabbitMQ and Redis are the machine's own services. For the rounds Redis (which
+every hold, enter and poll of the distributed sales service and of the naive baseline calls) is
+moved to the load core, as a Redis on its own machine would not take the server's CPU; it gets
+its CPUs back at the end (:func:`harness.procs.pin_services`).
 """
 
 from __future__ import annotations

@@ -36,12 +36,10 @@ dead-letter queues' depths (``rabbitmq_dead.py``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 import aio_pika
 import structlog
@@ -60,9 +58,16 @@ from stampede.kernel.errors import ConfigurationError
 from stampede.kernel.messages import Envelope
 from stampede.kernel.rabbitmq_dead import dead_letter_queue_name as dead_letter_queue_name
 from stampede.kernel.rabbitmq_dead import declare_dead_letters, watch_dead_letters
+from stampede.kernel.rabbitmq_wire import (
+    attempt,
+    first_error,
+    message_of,
+    queue_arguments,
+    reason,
+    where,
+)
 
 DEAD_LETTER_EXCHANGE = "stampede.dead-letter"
-CONTENT_TYPE = "application/cloudevents+json"
 CONNECT_TIMEOUT_S = 5.0
 PUBLISH_TIMEOUT_S = 30.0
 CLOSE_GRACE_S = 5.0
@@ -72,61 +77,6 @@ log = structlog.get_logger()
 def exchange_name(context: str) -> str:
     """The topic exchange a context publishes its events to."""
     return f"{context}.events"
-
-
-def _message(envelope: Envelope) -> aio_pika.Message:
-    return aio_pika.Message(
-        body=envelope.to_json(),
-        content_type=CONTENT_TYPE,
-        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        message_id=envelope.id,
-        type=envelope.type,
-        headers={"traceparent": envelope.traceparent},
-    )
-
-
-def _queue_arguments(name: str, delivery_limit: int, dead_letters: str) -> dict[str, Any]:
-    return {
-        "x-queue-type": "quorum",
-        "x-delivery-limit": max(delivery_limit - 1, 0),
-        "x-dead-letter-exchange": dead_letters,
-        "x-dead-letter-routing-key": name,
-    }
-
-
-def _attempt(message: AbstractIncomingMessage) -> int:
-    """1 for the first delivery; quorum queues count earlier ones in ``x-delivery-count``."""
-    count = message.headers.get("x-delivery-count", 0)
-    return (count if isinstance(count, int) else 0) + 1
-
-
-def _where(url: str) -> str:
-    """The broker address without credentials, for error messages."""
-    try:
-        parts = urlsplit(url)
-        port = f":{parts.port}" if parts.port else ""
-        return f"{parts.hostname}{port}{parts.path or '/'}"
-    except ValueError:
-        return "the configured URL"
-
-
-def _reason(exc: BaseException, url: str) -> str:
-    """One line saying why, without the password even if the library quoted the URL."""
-    reason = " ".join(str(exc).split()) or type(exc).__name__
-    with contextlib.suppress(ValueError):
-        if password := urlsplit(url).password:
-            reason = reason.replace(password, "***")
-    return reason
-
-
-def _first_error(results: Sequence[object]) -> BaseException | None:
-    errors = [r for r in results if isinstance(r, BaseException)]
-    plain = [e for e in errors if isinstance(e, Exception)]
-    if plain:
-        return plain[0]
-    if errors:  # a publish cancelled by its channel closing
-        return ConnectionError("publish interrupted: the channel closed")
-    return None
 
 
 class RabbitBus:
@@ -188,18 +138,18 @@ class RabbitBus:
         exchanges = {s: await self._exchange(channel, s) for s in {e.source for e in envelopes}}
         sends = (
             exchanges[e.source].publish(
-                _message(e), e.routing_key, mandatory=False, timeout=PUBLISH_TIMEOUT_S
+                message_of(e), e.routing_key, mandatory=False, timeout=PUBLISH_TIMEOUT_S
             )
             for e in envelopes
         )
-        error = _first_error(await asyncio.gather(*sends, return_exceptions=True))
+        error = first_error(await asyncio.gather(*sends, return_exceptions=True))
         if error is not None:
             raise error
 
     async def ping(self) -> None:
         connection = await self._connect()
         if connection.is_closed or not connection.connected.is_set():
-            raise ConnectionError(f"RabbitMQ connection to {_where(self._url)} is closed")
+            raise ConnectionError(f"RabbitMQ connection to {where(self._url)} is closed")
 
     async def close(self) -> None:
         if self._watching is not None:
@@ -226,8 +176,8 @@ class RabbitBus:
             async with asyncio.timeout(CONNECT_TIMEOUT_S + 1):
                 return await aio_pika.connect_robust(self._url, timeout=CONNECT_TIMEOUT_S)
         except Exception as exc:
-            reason = f"cannot connect to {_where(self._url)}: {_reason(exc, self._url)}"
-            raise ConfigurationError("BUS_URL", reason) from exc
+            why = f"cannot connect to {where(self._url)}: {reason(exc, self._url)}"
+            raise ConfigurationError("BUS_URL", why) from exc
 
     async def _publisher_channel(self) -> AbstractChannel:
         connection = await self._connect()
@@ -247,7 +197,7 @@ class RabbitBus:
     async def _declare(self, channel: AbstractChannel, queue: Queue) -> AbstractQueue:
         """Declare ``queue``, its bindings and its dead-letter queue; return the queue."""
         await declare_dead_letters(channel, self._dead_letter_exchange, queue.name)
-        arguments = _queue_arguments(queue.name, self.delivery_limit, self._dead_letter_exchange)
+        arguments = queue_arguments(queue.name, self.delivery_limit, self._dead_letter_exchange)
         amqp_queue = await channel.declare_queue(queue.name, durable=True, arguments=arguments)
         for key in queue.routing_keys:
             context = key.split(".", 1)[0]
@@ -298,14 +248,18 @@ class RabbitBus:
     async def _handle(
         self, queue: Queue, envelope: Envelope, message: AbstractIncomingMessage
     ) -> None:
-        attempt = _attempt(message)
+        delivery = attempt(message)
         try:
             await queue.deliver(envelope)
         except Exception as exc:  # a failing handler must not stop its queue
             log.warning(
-                "handler failed", queue=queue.name, id=envelope.id, attempt=attempt, error=repr(exc)
+                "handler failed",
+                queue=queue.name,
+                id=envelope.id,
+                attempt=delivery,
+                error=repr(exc),
             )
-            await asyncio.sleep(self.retry_delay_s * attempt)
+            await asyncio.sleep(self.retry_delay_s * delivery)
             await message.nack(requeue=True)
             return
         await message.ack()
