@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from stampede.kernel.wire import PROTOCOL
+from stampede.kernel.express_http import PROTOCOL
 
 ROOT = Path(__file__).parents[2]
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable

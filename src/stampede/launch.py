@@ -22,11 +22,11 @@ from sqlalchemy.engine import make_url
 from stampede.compose import MODULES, Platform, build
 from stampede.kernel import outbox
 from stampede.kernel.errors import ConfigurationError
+from stampede.kernel.express_http import ExpressHttpProtocol
 from stampede.kernel.observe import configure_logging
 from stampede.kernel.settings import DISTRIBUTED_DEFAULTS, SERVICE_PORTS, Settings
 from stampede.kernel.shutdown import HARD_MARGIN_S, DrainingServer
 from stampede.kernel.tracing import export_from_env
-from stampede.kernel.wire import BatchedHttpToolsProtocol
 
 PREFLIGHT_TIMEOUT_S = 10.0  # to reach a server
 MIGRATION_TIMEOUT_S = 120.0  # to migrate a database (a fresh one on a busy machine takes a while)
@@ -69,7 +69,7 @@ def serve(settings: Settings) -> None:
         log_level="warning",
         access_log=False,
         lifespan="on",
-        http=BatchedHttpToolsProtocol,
+        http=ExpressHttpProtocol,
         timeout_graceful_shutdown=round(settings.shutdown_grace_s),
     )
     server = DrainingServer(config, delay_s=settings.shutdown_delay_s)

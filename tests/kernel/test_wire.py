@@ -64,8 +64,8 @@ async def pipelined(port: int, count: int) -> list[bytes]:
     return bodies
 
 
-async def scenario() -> None:
-    async with serving(app, http=BatchedHttpToolsProtocol) as port:
+async def scenario(protocol: type[BatchedHttpToolsProtocol] = BatchedHttpToolsProtocol) -> None:
+    async with serving(app, http=protocol) as port:
         base = f"http://127.0.0.1:{port}"
         assert await pipelined(port, 50) == [str(n).encode() for n in range(50)]
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:

@@ -70,7 +70,7 @@ class Express:
         self.watch = watch
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        lane = self._claim(scope) if scope["type"] == "http" else None
+        lane = self.claim(scope["method"], scope["path"]) if scope["type"] == "http" else None
         if lane is None:
             await self.app(scope, receive, send)
             return
@@ -79,23 +79,35 @@ class Express:
         else:
             body, complete = await _read(receive, self.body_limit)
             rest = _replaying(body, complete, receive)
-        work = lane(scope, body) if complete and len(body) <= self.body_limit else None
-        token = None if work is None else _bearer(scope)
-        user = None if token is None else self.verifier.known(token) or await self._verify(token)
-        if work is None or user is None:
+        ready = self.prepare(scope, body, lane) if complete else None
+        user = None if ready is None else self.verifier.known(ready[1])
+        if ready is not None and user is None:
+            user = await self._verify(ready[1])
+        if ready is None or user is None:
             await self.app(scope, rest, send)
             return
-        answering = self._answer(scope, user, work)
-        watched = answering if self.watch is None else self.watch(scope, answering)
-        await _send(send, *await watched)
+        await _send(send, *await self.respond(scope, user, ready[0]))
 
-    def _claim(self, scope: Scope) -> Lane | None:
-        method, path = scope["method"], scope["path"]
+    def claim(self, method: str, path: str) -> Lane | None:
+        """The lane that answers ``method path``, if any claims it."""
         for claim in self.claims:
             lane = claim(method, path)
             if lane is not None:
                 return lane
         return None
+
+    def prepare(self, scope: Scope, body: bytes, lane: Lane) -> tuple[Work, str] | None:
+        """The lane's work and the caller's bearer token, or None when the full app should
+        answer (a body too big or not the lane's, no bearer token); nothing runs yet."""
+        work = lane(scope, body) if len(body) <= self.body_limit else None
+        token = None if work is None else _bearer(scope)
+        return None if work is None or token is None else (work, token)
+
+    def respond(self, scope: Scope, user: Principal, work: Work) -> Awaitable[Reply]:
+        """The answer of a prepared request for a verified caller: admitted, then worked,
+        observed; refusals and errors become problem+json (it does not raise)."""
+        answering = self._answer(scope, user, work)
+        return answering if self.watch is None else self.watch(scope, answering)
 
     async def _verify(self, token: str) -> Principal | None:
         try:

@@ -10,9 +10,9 @@ at the start of the next turn, together with what every other connection wrote i
 A crowd of requests read together is answered together.
 
 Measured on the flash-sale bench (server pinned to one core, wrk on the other): a hold went
-from 12,100 to 16,100 answers/s, a raw hello from 50,600 to 54,300; both the baselines and
-Stampede are served with this protocol (``bench/harness/procs.py``), so ratios compare like
-with like.
+from 12,100 to 16,100 answers/s, a raw hello from 50,600 to 54,300. Stampede and the bench
+baselines are served by its subclass :class:`~stampede.kernel.express_http.ExpressHttpProtocol`
+(``bench/harness/procs.py``), so ratios compare like with like.
 
 Nothing waits for more data: a write is delayed by at most the rest of the current loop turn,
 ``close`` sends what is pending first, and a connection that is gone drops its pending bytes.
@@ -25,8 +25,6 @@ import weakref
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
-PROTOCOL = "stampede.kernel.wire:BatchedHttpToolsProtocol"  # for uvicorn's --http
 
 
 class Flusher:
