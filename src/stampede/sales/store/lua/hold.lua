@@ -7,6 +7,10 @@
 -- Returns one reply per request: a verdict string ("granted" or a rejection),
 -- {"granted", chosen unit} or {"replayed", record}. Checks run in the order of the inventory
 -- docstring.
+-- The sale's rules and counts, read once per batch: a grant changes only 'taken' (re-read).
+local m = redis.call('HMGET', META, 'kind', 'limit', 'waiting_room', 'opens', 'closes', 'ttl',
+    'rentable', 'stock', 'taken')
+
 local function hold_one(a, nseats)
     local hid, user, kind = a[1], a[2], a[3]
     local ticket, key = opt(a[6]), opt(a[7])
@@ -14,8 +18,6 @@ local function hold_one(a, nseats)
         local first = redis.call('HGET', IDEM, user .. '\n' .. key)
         if first then return {'replayed', redis.call('HGET', HOLDS, first)} end
     end
-    local m = redis.call('HMGET', META, 'kind', 'limit', 'waiting_room', 'opens', 'closes', 'ttl',
-        'rentable', 'stock', 'taken')
     if m[1] ~= kind then return 'unknown' end
     local now, opens, closes = tonumber(a[5]), tonumber(m[4]), tonumber(m[5])
     if (opens ~= 0 and now < opens) or (closes ~= 0 and now >= closes)
@@ -89,6 +91,7 @@ local function hold_one(a, nseats)
     local h = {hid, user, kind, a[4], a[8], seats, unit or NULL, a[11], a[12],
         ticket or NULL, key or NULL}
     take(h, cjson.encode(h))
+    m[9] = redis.call('HGET', META, 'taken')
     if chosen then return {'granted', unit} end
     return 'granted'
 end
