@@ -1,5 +1,6 @@
 """The embedded platform for ordering's tests: a short call timeout (a provider or context that
-does not answer is given up on after a second) and payment's reconciler driven by the tests."""
+does not answer is given up on after three seconds: a loaded 2-core test machine can
+stall an in-process call past one) and payment's reconciler driven by the tests."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from starlette.types import ASGIApp
 from stampede.compose import Platform, build
 from stampede.kernel.settings import Settings
 
-TEST_SETTINGS: dict[str, object] = {"call_timeout_s": 1.0, "payment_reconcile_s": 3600.0}
+TEST_SETTINGS: dict[str, object] = {"call_timeout_s": 3.0, "payment_reconcile_s": 3600.0}
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """The embedded platform for payment's tests: a short call timeout (a provider that does not
-answer is given up on after a second) and a reconciler that the tests drive themselves."""
+answer is given up on after three seconds) and a reconciler that the tests drive themselves."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from starlette.types import ASGIApp
 from stampede.compose import Platform, build
 from stampede.kernel.settings import Settings
 
-TEST_SETTINGS: dict[str, object] = {"call_timeout_s": 1.0, "payment_reconcile_s": 3600.0}
+TEST_SETTINGS: dict[str, object] = {"call_timeout_s": 3.0, "payment_reconcile_s": 3600.0}
 
 
 @pytest.fixture
