@@ -32,6 +32,8 @@ construction; :meth:`RedisInventory.connect` also fails when the server is unrea
 ``noeviction`` → ConfigurationError: an evicted hold would oversell). Changing or entering an
 unknown sale (``set_*``, ``enter``, ``admit``) raises KeyError, as the memory adapter does.
 Scripts run by EVALSHA and are loaded again after ``NOSCRIPT`` (a restart, ``SCRIPT FLUSH``).
+The batched scripts (hold, enter, place) go through :mod:`.redis_pipe`, one pipelined
+connection driven by callbacks; the rest through redis-py.
 Shop ids must not contain ``"\\0"``; tickets are assumed unique per sale.
 
 Speed: a rejection (SOLD_OUT, TAKEN, …) costs the hold script one to five reads and returns a
@@ -43,7 +45,7 @@ sale (:func:`_keys`).
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -56,7 +58,8 @@ from stampede.kernel.errors import ConfigurationError
 from stampede.kernel.redis_store import redis_client
 from stampede.sales.domain.holds import Hold, HoldRequest, HoldResult, Rules, Snapshot
 from stampede.sales.domain.inventory import Place
-from stampede.sales.store.redis_batch import Batcher
+from stampede.sales.store.redis_batch import Batcher, Send
+from stampede.sales.store.redis_pipe import Script, ScriptPipe
 from stampede.sales.store.redis_wire import (
     hold_args,
     hold_from,
@@ -104,6 +107,7 @@ class RedisInventory:
         self._prefix = f"{namespace}sales:"
         self._seeded_key = self._prefix + "seeded"
         self._run = {name: self._redis.register_script(_source(name)) for name in _SCRIPTS}
+        self._pipe = ScriptPipe(url)
         self._holds = Batcher(self._script_sender("hold", _HOLD), MAX_BATCH)
         self._entries = Batcher(self._script_sender("enter", len(_SUFFIXES)), MAX_BATCH)
         self._places = Batcher(self._script_sender("place", len(_SUFFIXES)), MAX_BATCH)
@@ -185,13 +189,13 @@ class RedisInventory:
         reply = await self._holds.call(request.hold.listing_id, hold_args(request))
         return result_of(request.hold, reply)
 
-    def _script_sender(
-        self, script: str, keys: int
-    ) -> Callable[[str, list[list[Any]]], Awaitable[list[Any]]]:
-        async def send(listing_id: str, calls: list[list[Any]]) -> list[Any]:
-            args = [to_json(calls)]  # one argument: packing each field costs more than JSON
-            replies = await self._run[script](keys=self._sale(listing_id)[:keys], args=args)
-            return [None] * len(calls) if replies is None else list(replies)
+    def _script_sender(self, name: str, keys: int) -> Send:
+        """Batches go over the pipe (:mod:`.redis_pipe`) as one JSON argument: packing each
+        field costs more than JSON."""
+        script = Script(self._run[name].sha.encode(), _source(name).encode())
+
+        def send(listing_id: str, calls: list[list[Any]], done: Callable[[Any], None]) -> None:
+            self._pipe.run(script, self._sale(listing_id)[:keys], [to_json(calls)], done)
 
         return send
 
@@ -248,6 +252,5 @@ class RedisInventory:
         await self._redis.set(self._seeded_key, "1")
 
     async def close(self) -> None:
-        for batcher in (self._holds, self._entries, self._places):
-            batcher.close()
+        await self._pipe.close()
         await self._redis.aclose()
