@@ -1,11 +1,13 @@
 """A shared error template raises as a new error, so raising it keeps no request alive; a
-database with no free connection is a 503 to retry, not a 500."""
+database with no free connection, or Redis unreachable or silent, is a 503 to retry, not a 500."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from stampede.kernel.errors import TooManyRequests
@@ -41,3 +43,19 @@ async def test_a_database_whose_connections_all_stay_busy_answers_503_to_retry()
     assert reply.status_code == 503 and reply.headers["retry-after"] == "1"
     assert reply.headers["content-type"] == "application/problem+json"
     assert reply.json()["type"].endswith("/busy")
+
+
+@pytest.mark.parametrize("down", [RedisConnectionError("refused"), RedisTimeoutError("silent")])
+async def test_redis_unreachable_or_silent_answers_503_to_retry(down: Exception) -> None:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/hold")
+    async def hold() -> None:
+        raise down
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        reply = await client.get("/hold")
+    assert reply.status_code == 503 and reply.headers["retry-after"] == "1"
+    assert reply.json()["type"].endswith("/store-unavailable")

@@ -6,6 +6,7 @@ import json
 
 import httpx
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stampede.kernel.auth import Principal, TokenVerifier
@@ -261,3 +262,11 @@ async def test_a_declined_get_leaves_the_unread_body_to_the_full_app() -> None:
     sent, reads, _, full = await _get_spot(decline=True)
     assert full.seen == [("/spot", b"ignored")] and reads == 1
     assert dict(sent[0]["headers"])[b"x-full-app"] == b"1"
+
+
+async def test_redis_unreachable_in_the_work_is_a_503_to_retry() -> None:
+    down = RedisConnectionError("Redis connection lost: closed")
+    reply = await post(express(Hot(down), FullApp()), b'{"seat": "A1"}', bearer())
+    assert reply.status_code == 503 and reply.headers["retry-after"] == "1"
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert reply.json()["type"].endswith("/store-unavailable")

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stampede.kernel.auth import Principal, TokenVerifier
 from stampede.kernel.errors import StampedeError
+from stampede.kernel.redis_store import STORE_DOWN, store_down
 
 Headers = list[tuple[bytes, bytes]]
 Reply = tuple[int, bytes, Headers]
@@ -122,6 +123,9 @@ class Express:
             return await work(user)
         except StampedeError as error:
             return problem_reply(error, scope["path"])
+        except STORE_DOWN as down:
+            log.warning("store unreachable", path=scope["path"], error=str(down)[:200])
+            return problem_reply(store_down(), scope["path"])
         except Exception:
             log.exception("unhandled error", path=scope["path"])
             return problem_reply(StampedeError("unexpected error"), scope["path"])

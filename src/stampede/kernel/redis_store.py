@@ -22,8 +22,10 @@ from collections.abc import Sequence
 from typing import cast
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from stampede.kernel.errors import ConfigurationError
+from stampede.kernel.errors import ConfigurationError, Unavailable
 from stampede.kernel.store import amounts_for
 
 _INCR_WITH_WINDOW = """
@@ -43,6 +45,7 @@ POOL_WAIT_S = 5.0  # how long a command waits for a free connection before Conne
 # A reply (or a connection) not there within this long fails the command with TimeoutError:
 # set here, not left to the client library's default (which changed between major versions).
 REPLY_WAIT_S = 10.0
+STORE_DOWN = (RedisConnectionError, RedisTimeoutError)  # Redis could not be reached or answer
 _NO_EXPIRY = -1  # PTTL answers -1 for a key without expiry and -2 for a missing key
 
 
@@ -65,6 +68,14 @@ def redis_client(url: str) -> Redis:
     except ValueError as exc:
         raise ConfigurationError("STORE_URL", f"not a usable Redis URL: {exc}") from exc
     return Redis.from_pool(pool)  # the client owns and closes the pool
+
+
+def store_down() -> Unavailable:
+    """The 503 (Retry-After 1) for a request that met Redis unreachable or silent: nothing it
+    asked of Redis is known to have happened, so the client may try again."""
+    return Unavailable(
+        "a data store of this service is not answering; try again", slug="store-unavailable"
+    )
 
 
 class RedisStore:

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 
 from stampede.kernel import shutdown
 from stampede.kernel.errors import StampedeError, Unavailable, Unprocessable
+from stampede.kernel.redis_store import STORE_DOWN, store_down
 
 # FastAPI's own OpenTelemetry server spans and metrics would repeat, per request and at a cost,
 # what kernel.observe already records (and exports when an exporter is configured).
@@ -73,6 +74,11 @@ async def _database_busy(request: Request, exc: Exception) -> Response:
     return problem_response(busy, request.url.path)
 
 
+async def _store_down(request: Request, exc: Exception) -> Response:
+    log.warning("store unreachable", path=request.url.path, error=str(exc)[:200])
+    return problem_response(store_down(), request.url.path)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", path=request.url.path)
     return problem_response(StampedeError("unexpected error"), request.url.path)
@@ -83,6 +89,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(PoolTimeout, _database_busy)
+    for down in STORE_DOWN:
+        app.add_exception_handler(down, _store_down)
     app.add_exception_handler(Exception, _unexpected)
 
 
