@@ -31,7 +31,7 @@ from stampede.kernel.db import Database
 from stampede.kernel.express import Claim
 from stampede.kernel.migrate import migrate
 from stampede.kernel.module import Module, Runtime
-from stampede.kernel.outbox import Relay
+from stampede.kernel.outbox import Relay, due
 from stampede.kernel.service import service_app
 from stampede.kernel.settings import Settings
 from stampede.kernel.store import Store, store_from_url
@@ -56,6 +56,7 @@ MODULES: list[Module] = [
 ]
 log = structlog.get_logger()
 SEED_SETTLE_S = 120.0  # between two demo seeds, on a busy machine
+SETTLE_POLL_S = 0.02  # between two settling rounds while a relay elsewhere publishes
 
 
 class Platform:
@@ -177,15 +178,22 @@ class Platform:
 
     async def settle(self, rounds: int = 20, timeout_s: float = 10.0) -> None:
         """Publish every pending outbox row and wait until the in-process bus is idle (each
-        wait at most ``timeout_s``)."""
+        wait at most ``timeout_s``). Done only when a round published nothing and no row is
+        due: a row a background relay is publishing meanwhile is skipped by this round's pump
+        and not on the bus yet, so it is waited for in the next round."""
         for _ in range(rounds):
             published = 0
             for runtime in self.runtimes.values():
                 published += await Relay(runtime.db, self.bus).pump_once()
             if isinstance(self.bus, MemoryBus):
                 await self.bus.settle(timeout_s)
-            if not published:
+            if not published and not await self._rows_due():
                 return
+            if not published:
+                await asyncio.sleep(SETTLE_POLL_S)
+
+    async def _rows_due(self) -> int:
+        return sum([await due(runtime.db) for runtime in self.runtimes.values()])
 
     async def stop(self) -> None:
         await cancel_all(self._tasks)

@@ -118,7 +118,9 @@ async def test_relay_publishes_in_order_and_marks_sent(db: Database) -> None:
     await bus.start()
     for name in "abc":
         await make_widget(db, name)
+    assert await outbox.due(db) == 3
     assert await Relay(db, bus).pump_once() == 3
+    assert await outbox.due(db) == 0
     await bus.settle()
     assert seen == ["a", "b", "c"]
     assert (await outbox.stats(db)).pending == 0
@@ -129,7 +131,9 @@ async def test_relay_publishes_in_order_and_marks_sent(db: Database) -> None:
 async def test_failed_publishes_back_off_then_fail_and_redrive(db: Database) -> None:
     await make_widget(db, "a")
     relay = Relay(db, FailingBus(), max_attempts=2)
+    assert await outbox.due(db) == 1
     assert await relay.pump_once() == 1
+    assert await outbox.due(db) == 0  # pending, but not due while it backs off
     assert await relay.pump_once() == 0  # backing off
     async with db.sessions() as session, session.begin():
         await session.execute(text("UPDATE outbox SET next_attempt_at = 0"))

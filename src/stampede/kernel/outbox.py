@@ -212,6 +212,18 @@ async def redrive(db: Database) -> int:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def due(db: Database) -> int:
+    """Pending rows whose time to be published has come, read beside writers (a row a relay
+    is publishing right now still counts until its transaction commits)."""
+    async with db.read_sessions() as session:
+        found = await session.scalar(
+            select(func.count())
+            .select_from(OutboxRow)
+            .where(OutboxRow.state == "pending", OutboxRow.next_attempt_at <= time.time())
+        )
+    return int(found or 0)
+
+
 async def stats(db: Database) -> OutboxStats:
     """Pending and failed rows and the oldest pending row's age, read beside writers."""
     async with db.read_sessions() as session:
