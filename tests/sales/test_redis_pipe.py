@@ -5,8 +5,9 @@ lost connections, timeouts."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from uuid import uuid4
 
@@ -55,6 +56,14 @@ def new_key() -> bytes:
     return f"tpipe{uuid4().hex[:8]}".encode()
 
 
+@pytest.fixture
+async def key(client: Redis) -> AsyncIterator[bytes]:
+    """A key of this test's own, deleted afterwards."""
+    fresh = new_key()
+    yield fresh
+    await client.delete(fresh)
+
+
 async def test_replies_come_back_to_their_callers_in_order(pipe: ScriptPipe, client: Redis) -> None:
     keys = [new_key() for _ in range(50)]
     try:
@@ -68,45 +77,33 @@ async def test_replies_come_back_to_their_callers_in_order(pipe: ScriptPipe, cli
 
 
 async def test_a_flushed_script_cache_runs_the_script_again(
-    pipe: ScriptPipe, client: Redis
+    pipe: ScriptPipe, client: Redis, key: bytes
 ) -> None:
-    key = new_key()
-    try:
-        await run(pipe, ECHO, key, b"1")
-        await client.script_flush()
-        assert await run(pipe, ECHO, key, b"2") == [key.decode(), "2"]
-        assert await client.get(key) == b"2"  # ran once: EVAL after NOSCRIPT
-        assert await client.script_exists(script(ECHO).sha.decode()) == [True]
-    finally:
-        await client.delete(key)
+    await run(pipe, ECHO, key, b"1")
+    await client.script_flush()
+    assert await run(pipe, ECHO, key, b"2") == [key.decode(), "2"]
+    assert await client.get(key) == b"2"  # ran once: EVAL after NOSCRIPT
+    assert await client.script_exists(script(ECHO).sha.decode()) == [True]
 
 
 async def test_an_error_reply_is_a_response_error_and_the_connection_goes_on(
-    pipe: ScriptPipe, client: Redis
+    pipe: ScriptPipe, key: bytes
 ) -> None:
     with pytest.raises(ResponseError, match="NOPE"):
-        await run(pipe, FAIL, new_key(), b"")
-    key = new_key()
-    try:
-        assert await run(pipe, ECHO, key, b"ok") == [key.decode(), "ok"]
-    finally:
-        await client.delete(key)
+        await run(pipe, FAIL, key, b"")
+    assert await run(pipe, ECHO, key, b"ok") == [key.decode(), "ok"]
 
 
 async def test_a_killed_connection_is_opened_again_by_the_next_call(
-    pipe: ScriptPipe, client: Redis
+    pipe: ScriptPipe, client: Redis, key: bytes
 ) -> None:
-    key = new_key()
-    try:
-        await run(pipe, ECHO, key, b"1")
-        ours = [c for c in await client.client_list() if c["name"] == CLIENT_NAME.decode()]
-        assert ours
-        for connection in ours:
-            await client.client_kill_filter(_id=connection["id"])
-        await asyncio.sleep(0.05)
-        assert await run(pipe, ECHO, key, b"2") == [key.decode(), "2"]
-    finally:
-        await client.delete(key)
+    await run(pipe, ECHO, key, b"1")
+    ours = [c for c in await client.client_list() if c["name"] == CLIENT_NAME.decode()]
+    assert ours
+    for connection in ours:
+        await client.client_kill_filter(_id=connection["id"])
+    await asyncio.sleep(0.05)
+    assert await run(pipe, ECHO, key, b"2") == [key.decode(), "2"]
 
 
 async def test_a_password_the_server_refuses_fails_the_calls(redis_url: str) -> None:
@@ -125,45 +122,45 @@ async def test_nobody_listening_fails_the_calls() -> None:
     await nowhere.close()
 
 
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Any]
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
-async def silent_server(handle: Handler) -> tuple[asyncio.Server, int]:
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    return server, server.sockets[0].getsockname()[1]
+@contextlib.asynccontextmanager
+async def pipe_to(handle: Handler, timeout_s: float = 10.0) -> AsyncIterator[ScriptPipe]:
+    """A pipe to a real socket whose server does ``handle`` instead of speaking Redis."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await handle(reader, writer)
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    opened = ScriptPipe(f"redis://127.0.0.1:{port}/0", timeout_s=timeout_s)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+        server.close()
+        await server.wait_closed()
 
 
 async def test_a_server_that_does_not_answer_times_the_calls_out() -> None:
     async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read(-1)
-        writer.close()
 
-    server, port = await silent_server(swallow)
-    mute = ScriptPipe(f"redis://127.0.0.1:{port}/0", timeout_s=0.2)
-    try:
+    async with pipe_to(swallow, timeout_s=0.2) as mute:
         calls = [run(mute, ECHO, b"k", b"%d" % n) for n in range(3)]
         outcomes = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), 5)
-        assert all(isinstance(o, RedisTimeoutError) for o in outcomes), outcomes
-    finally:
-        await mute.close()
-        server.close()
-        await server.wait_closed()
+    assert all(isinstance(o, RedisTimeoutError) for o in outcomes), outcomes
 
 
 async def test_a_connection_closed_with_calls_unanswered_fails_them() -> None:
     async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read(1)
-        writer.close()
 
-    server, port = await silent_server(hang_up)
-    closing = ScriptPipe(f"redis://127.0.0.1:{port}/0")
-    try:
+    async with pipe_to(hang_up) as closing:
         with pytest.raises(RedisConnectionError, match="lost"):
             await asyncio.wait_for(run(closing, ECHO, b"k", b"1"), 5)
-    finally:
-        await closing.close()
-        server.close()
-        await server.wait_closed()
 
 
 async def test_garbage_from_the_server_fails_the_calls() -> None:
@@ -171,17 +168,10 @@ async def test_garbage_from_the_server_fails_the_calls() -> None:
         await reader.read(1)
         writer.write(b"?not resp\r\n")
         await reader.read(-1)
-        writer.close()
 
-    server, port = await silent_server(babble)
-    confused = ScriptPipe(f"redis://127.0.0.1:{port}/0")
-    try:
+    async with pipe_to(babble) as confused:
         with pytest.raises(RedisConnectionError, match="not RESP"):
             await asyncio.wait_for(run(confused, ECHO, b"k", b"1"), 5)
-    finally:
-        await confused.close()
-        server.close()
-        await server.wait_closed()
 
 
 def test_on_uvloop_as_the_services_run(redis_url: str) -> None:
