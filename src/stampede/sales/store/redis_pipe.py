@@ -26,6 +26,7 @@ import ssl
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 import hiredis
@@ -74,7 +75,7 @@ def handshake(options: dict[str, Any]) -> list[bytes]:
 class _Waiting:
     done: Done
     deadline: float
-    retry: bytes | None = None  # the EVAL to send instead after NOSCRIPT
+    retry: Callable[[], bytes] | None = None  # the EVAL to send instead after NOSCRIPT
 
 
 class _Connection(asyncio.Protocol):
@@ -113,10 +114,10 @@ class ScriptPipe:
     def run(self, script: Script, keys: Sequence[bytes], args: Sequence[bytes], done: Done) -> None:
         """Send EVALSHA ``script``; ``done`` gets the reply (or the exception) later."""
         count = b"%d" % len(keys)
-        again = command(b"EVAL", script.source, count, *keys, *args)
+        again = partial(command, b"EVAL", script.source, count, *keys, *args)  # built if needed
         self._send(command(b"EVALSHA", script.sha, count, *keys, *args), done, again)
 
-    def _send(self, payload: bytes, done: Done, retry: bytes | None = None) -> None:
+    def _send(self, payload: bytes, done: Done, retry: Callable[[], bytes] | None = None) -> None:
         loop = asyncio.get_running_loop()
         self._waiting.append(_Waiting(done, loop.time() + self._timeout_s, retry))
         connection = self._connection
@@ -140,7 +141,7 @@ class ScriptPipe:
             and isinstance(reply, ResponseError)
             and str(reply).startswith("NOSCRIPT")
         ):
-            self._send(waiting.retry, waiting.done)
+            self._send(waiting.retry(), waiting.done)
             return
         waiting.done(reply)
 
