@@ -37,7 +37,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data = tmp_path_factory.mktemp("web-site")
     port = free_port()
     # every browser of the journeys comes from 127.0.0.1: the per-address limit is for crowds
-    env = {"PAYMENT_APPROVAL": "sync", "LOG_LEVEL": "WARNING", "RATE_LIMIT_PER_IP": "100000"}
+    # a waiting room saves up one admission at most, so a test can know who waits
+    env = {
+        "PAYMENT_APPROVAL": "sync",
+        "LOG_LEVEL": "WARNING",
+        "RATE_LIMIT_PER_IP": "100000",
+        "SALES_ADMISSION_BURST": "1",
+    }
     process = Process(
         ["up", "--port", str(port), "--data-dir", str(data)], env, data / "stampede.log"
     )
