@@ -10,6 +10,9 @@ from typing import Any
 
 import httpx
 
+from stampede.web.api.pages import pending_cookies
+from stampede.web.handlers.session import Cookie, Visit
+from stampede.web.store import Gateway
 from tests.web.site import DEMO, PASSWORD, Site, log_in, shot, sign_up
 
 WORDS = {
@@ -121,3 +124,24 @@ def test_requests_arriving_together_renew_the_session_once(site: Site) -> None:
     with httpx.Client(base_url=site.url, timeout=20) as later:
         later.cookies.set("st_refresh", renewed.pop() or "", domain="127.0.0.1")
         assert 'action="/logout"' in later.get("/").text  # the family lives on
+
+
+def test_session_cookies_are_beyond_scripts_and_other_sites(new_page: Any) -> None:
+    page = new_page
+    log_in(page, *DEMO["minji"])
+    cookies = page.context.cookies()
+    assert {"st_csrf"} < {cookie["name"] for cookie in cookies}
+    assert len(cookies) >= 3  # the CSRF token and the token pair
+    assert all(cookie["httpOnly"] and cookie["sameSite"] == "Lax" for cookie in cookies)
+    assert not any(cookie["secure"] for cookie in cookies)  # plain http here
+    assert page.evaluate("() => document.cookie") == ""
+
+
+def test_cookies_are_secure_behind_tls() -> None:
+    visit = Visit(Gateway(httpx.AsyncClient(base_url="http://unused")), "ko", "", None, None, "t")
+    visit.cookies.append(Cookie("st_access", "token", 600))
+    visit.cookies.append(Cookie("st_refresh", "", 0))
+    written = [value.decode() for _, value in pending_cookies(visit, secure=True)]
+    assert len(written) == 2
+    assert all("; Secure" in line and "; HttpOnly" in line for line in written)
+    assert "samesite=lax" in written[0].lower() and not visit.cookies
