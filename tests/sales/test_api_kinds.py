@@ -87,9 +87,16 @@ async def test_car_days_never_overlap(api: httpx.AsyncClient, platform: Platform
         first, last = day + timedelta(days=start), day + timedelta(days=end)
         return {"listing_id": listing["id"], "start_date": str(first), "end_date": str(last)}
 
+    left = f"/api/sales/{listing['id']}/availability"
+    assert (await api.get(left)).json() == {"days_booked": []}
+    assert (await hold(api, a, rental(7, 9))).status_code == 201
     assert (await hold(api, a, rental(0, 3))).status_code == 201
     assert (await hold(api, b, rental(2, 4))).status_code == 409
     assert (await hold(api, b, rental(3, 5))).status_code == 201  # returned on day 3
+    booked = [
+        {"from": p["start_date"], "until": p["end_date"]} for p in (rental(0, 5), rental(7, 9))
+    ]
+    assert (await api.get(left)).json() == {"days_booked": booked}  # touching periods joined
 
 
 async def test_an_idempotency_key_replays_the_first_hold(

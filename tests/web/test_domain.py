@@ -1,16 +1,18 @@
-"""The web context's pure rules: language choice, money and times, CSRF tokens, token claims
-and local redirects."""
+"""The web context's pure rules: language choice, money and times, CSRF tokens, token claims,
+local redirects and a car's calendar."""
 
 from __future__ import annotations
 
 import base64
 import json
 import time
+from datetime import date
 
 import pytest
 
 from stampede.web.api.pages import local
 from stampede.web.domain import csrf
+from stampede.web.domain.calendar import periods_of, weeks_ahead
 from stampede.web.domain.claims import read_claims
 from stampede.web.domain.format import status, when, won
 from stampede.web.domain.i18n import pick_language, translate
@@ -83,3 +85,14 @@ def test_claims_name_the_visitor_and_their_roles() -> None:
 )
 def test_redirects_stay_on_this_site(url: str | None, expected: str) -> None:
     assert local(url) == expected
+
+
+def test_a_calendar_marks_booked_and_past_days_from_this_sunday() -> None:
+    booked = periods_of([{"from": "2026-12-08", "until": "2026-12-11"}])
+    weeks = weeks_ahead(date(2026, 12, 4), booked, weeks=5)  # a Friday
+    days = [d for week in weeks for d in week]
+    assert len(weeks) == 5 and all(len(week) == 7 for week in weeks)
+    assert days[0].day == date(2026, 11, 29) and days[0].label == "11/29"  # the Sunday before
+    assert [d.day.day for d in days if d.booked] == [8, 9, 10]  # back on the 11th: free again
+    assert [d.day.day for d in days if d.past] == [29, 30, 1, 2, 3]
+    assert [d.label for d in days if "/" in d.label] == ["11/29", "12/1", "1/1"]

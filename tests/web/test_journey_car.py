@@ -26,9 +26,7 @@ def free_car(site: Site, lang: str) -> str:
     return ids[0] if lang == "ko" else ids[1]
 
 
-def rent(page: Any, car_id: str) -> str:
-    start = date.today() + timedelta(days=random.randint(30, 300))
-
+def rent(page: Any, car_id: str, start: date) -> str:
     def choose() -> None:
         page.fill("input[name=start_date]", start.isoformat())
         page.fill("input[name=end_date]", (start + timedelta(days=2)).isoformat())
@@ -58,8 +56,12 @@ def test_rent_a_car_and_rate_it(
     car_id = free_car(site, lang)
     page = new_page
     sign_up(page, site, "car", name="렌트고객")
-    order_id = rent(page, car_id)
+    start = date.today() + timedelta(days=random.randint(30, 300))
+    order_id = rent(page, car_id, start)
     eventually(lambda: status_of(page) in ("PAID", "CONFIRMED"), page)
+    page.goto(f"/listings/{car_id}")  # the car's page shows the days as booked
+    period = page.locator(f"[data-test=booked-period][data-from='{start}']")
+    assert period.get_attribute("data-until") == str(start + timedelta(days=2))
     staff = site.person(browser, lang)
     try:
         hand_over_and_take_back(staff, order_id, lang)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
+from stampede.web.domain.calendar import periods_of, weeks_ahead
+from stampede.web.domain.format import KST
 from stampede.web.handlers.session import Visit
 from stampede.web.store import ApiProblem
 
@@ -48,16 +51,25 @@ async def liked(visit: Visit, listing_id: str) -> bool:
 
 async def listing(visit: Visit, listing_id: str) -> dict[str, Any]:
     """The listing's detail with what is left of it now (a performance's taken seats, a
-    phone's free units per shop, from sales), whether the visitor likes it, and a fresh hold
-    key."""
+    phone's free units per shop, a car's booked days, from sales), whether the visitor likes
+    it, and a fresh hold key."""
     detail = await visit.get(f"/api/catalog/listings/{listing_id}")
     left: dict[str, Any] = {}
-    if detail.get("kind") in ("performance", "device"):
+    if detail.get("kind") in ("performance", "device", "car"):
         left = await visit.get(f"/api/sales/{listing_id}/availability")
     if "units_free" in left:
         detail = with_free_units(detail, left["units_free"])
-    found = {"item": detail, "liked": await liked(visit, listing_id), "idem": new_key()}
-    return {**found, "taken": frozenset(left.get("seats_taken", []))}
+    booked = periods_of(left.get("days_booked", []))
+    today = datetime.now(KST).date()
+    return {
+        "item": detail,
+        "liked": await liked(visit, listing_id),
+        "idem": new_key(),
+        "taken": frozenset(left.get("seats_taken", [])),
+        "booked": booked,
+        "calendar": weeks_ahead(today, booked),
+        "today": today,
+    }
 
 
 def with_free_units(detail: dict[str, Any], free: dict[str, int]) -> dict[str, Any]:
