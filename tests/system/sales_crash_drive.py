@@ -1,5 +1,6 @@
-"""The crowd of the sales crash test: workers making hold attempts while a killer ``kill -9``s
-the sales process in the middle of bursts and restarts it."""
+"""The crowd of a crash campaign: workers making hold attempts while a killer ``kill -9``s the
+victim (the sales process, or the Redis every process uses) in the middle of bursts and starts
+it again."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import httpx
 
@@ -32,10 +34,34 @@ from tests.system.sales_crash_support import (
 )
 
 
+class Victim(Protocol):
+    def kill(self) -> None:
+        """``kill -9``."""
+
+    def restart(self) -> None:
+        """Start it again; return once it serves."""
+
+
+@dataclass
+class SalesProcess:
+    """The cluster's sales process, started again as a fork of the cluster's fork server."""
+
+    cluster: Cluster
+
+    def kill(self) -> None:
+        assert self.cluster.sales is not None
+        self.cluster.sales.kill()
+
+    def restart(self) -> None:
+        self.cluster.sales = sales = self.cluster.forks.fork()
+        wait_healthy(self.cluster.sales_url, sales, 30)
+
+
 @dataclass
 class Drive:
     cluster: Cluster
     client: httpx.AsyncClient
+    victim: Victim
     started: float = field(default_factory=time.monotonic)
     answers: list[Answer] = field(default_factory=list)
     kills: list[tuple[float, float]] = field(default_factory=list)  # (at, ready again after)
@@ -104,17 +130,15 @@ class Drive:
             await asyncio.sleep(0.005)
 
     async def killer(self) -> None:
-        """A burst, SIGKILL while it goes on, a new sales process, ready again; three times."""
+        """A burst, SIGKILL while it goes on, the victim started again, ready; three times."""
         for at in KILL_AT_S:
             await asyncio.sleep(max(0.0, at + random.uniform(-1, 1) * KILL_JITTER_S - self.now()))
             self.bursts += [asyncio.create_task(self.later(n * BURST_STEP_S)) for n in range(BURST)]
             await asyncio.sleep(random.uniform(*KILL_AFTER_S))
-            assert self.cluster.sales is not None
-            await asyncio.to_thread(self.cluster.sales.kill)
+            await asyncio.to_thread(self.victim.kill)
             killed = self.now()
-            self.cluster.sales = sales = await asyncio.to_thread(self.cluster.forks.fork)
-            ready = await asyncio.to_thread(wait_healthy, self.cluster.sales_url, sales, 30)
-            self.kills.append((killed, ready))
+            await asyncio.to_thread(self.victim.restart)
+            self.kills.append((killed, self.now() - killed))
 
     async def gateway_reaches_sales(self) -> None:
         """Until the gateway's breaker lets calls to sales through again (404: no such hold)."""

@@ -1,20 +1,18 @@
-"""Setting up and checking the sales crash test (``test_sales_crash.py``): its constants, the
-cluster it runs, buyers, the deal, and reading what PostgreSQL and Redis hold afterwards."""
+"""Setting up the crash campaigns against a sale (``test_sales_crash.py``,
+``test_store_crash.py``): their constants, the cluster they run, buyers and the deal."""
 
-# ruff: noqa: T201 (the test reports what it saw: statuses, kills, ghosts)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections import Counter
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import aio_pika
-import asyncpg
 import httpx
 import pytest
 from redis.asyncio import Redis
@@ -23,14 +21,9 @@ from stampede import launch
 from stampede.compose import MODULES
 from stampede.kernel.rabbitmq import DEAD_LETTER_EXCHANGE, dead_letter_queue_name, exchange_name
 from stampede.kernel.settings import EMBEDDED_DATABASE_URL, Settings
-from stampede.sales.domain.holds import Hold
-from stampede.sales.store.redis import RedisInventory
 from tests.catalog.support import deal, registration_number
 from tests.identity.support import unverified_claims
-from tests.system.processes import ForkServer, Process
-
-if TYPE_CHECKING:
-    from tests.system.sales_crash_drive import Drive
+from tests.system.processes import ForkServer, Process, free_port, wait_healthy
 
 pytestmark = pytest.mark.system
 
@@ -91,7 +84,7 @@ class Answer:
     def expected(self) -> bool:
         if self.status.isdigit():
             return self.status == "201" or self.status in REFUSED | AWAY
-        return self.route == "direct"  # only sales is killed, never the gateway
+        return self.route == "direct"  # the gateway is never killed
 
     @property
     def label(self) -> str:
@@ -108,6 +101,54 @@ class Cluster:
     listing_id: str = ""
     buyers: list[Buyer] = field(default_factory=list)
     staff: list[Buyer] = field(default_factory=list)  # the business owner and the admin
+
+
+@contextlib.asynccontextmanager
+async def running_cluster(
+    data_dir: Path, postgres_url: str, amqp_url: str, redis_url: str
+) -> AsyncIterator[Cluster]:
+    """Process A (gateway, identity, catalog on SQLite in ``data_dir``) and a sales process B
+    (PostgreSQL), both on ``redis_url`` and RabbitMQ under a namespace of this run; healthy."""
+    gateway_port, sales_port = free_port(), free_port()
+    namespace = f"t{uuid.uuid4().hex[:8]}."
+    url, sales_url = f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{sales_port}"
+    env = {
+        "DATABASE_URL": EMBEDDED_DATABASE_URL,  # identity and catalog: SQLite in data_dir
+        "SALES_DATABASE_URL": postgres_url,
+        "BUS_URL": amqp_url,
+        "STORE_URL": redis_url,
+        "BUS_NAMESPACE": namespace,
+        "STAMPEDE_DATA_DIR": str(data_dir),
+        "STAMPEDE_DEMO": "false",
+        "IDENTITY_URL": url,
+        "CATALOG_URL": url,
+        "SALES_URL": sales_url,
+        "RATE_LIMIT_PER_IP": "1000000",
+        "RATE_LIMIT_PER_USER": "1000000",
+    }
+    forks = ForkServer(["serve", "sales", "--port", str(sales_port)], env, data_dir / "sales.log")
+    front = Process(
+        ["serve", "gateway", "identity", "catalog", "--port", str(gateway_port)],
+        env,
+        data_dir / "front.log",
+    )
+    made = Cluster(url, sales_url, forks, namespace)
+    try:
+        forks.open()
+        await create_admin(data_dir)  # before A migrates the same SQLite file
+        front.start()
+        made.sales = await asyncio.to_thread(forks.fork)
+        await asyncio.gather(
+            asyncio.to_thread(wait_healthy, url, front),
+            asyncio.to_thread(wait_healthy, sales_url, made.sales),
+        )
+        yield made
+    finally:
+        running = [front] if made.sales is None else [made.sales, front]
+        await asyncio.gather(*(asyncio.to_thread(process.stop) for process in running))
+        await asyncio.to_thread(forks.close)
+        user_ids = [user.user_id for user in made.buyers + made.staff]
+        await clean_up(redis_url, amqp_url, namespace, user_ids)
 
 
 async def create_admin(data_dir: Path) -> None:
@@ -232,68 +273,3 @@ async def sign_up_buyers(client: httpx.AsyncClient, url: str) -> list[Buyer]:
             return await sign_up(client, url, f"buyer{n}@crash.example")
 
     return list(await asyncio.gather(*(one(n) for n in range(BUYERS))))
-
-
-# -- the drive: attempts, bursts, kills and restarts ------------------------------------------
-
-
-async def recorded(postgres_url: str, listing_id: str) -> tuple[list[Any], int]:
-    """The sale's rows in ``holds`` and its ``taken`` counter, read from PostgreSQL."""
-    conn = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        rows = await conn.fetch(
-            "SELECT hold_id, user_id, quantity, state FROM holds WHERE listing_id = $1",
-            listing_id,
-        )
-        taken = await conn.fetchval("SELECT taken FROM sales WHERE listing_id = $1", listing_id)
-        return list(rows), int(taken)
-    finally:
-        await conn.close()
-
-
-async def in_redis(redis_url: str, namespace: str, listing_id: str) -> tuple[dict[str, Hold], int]:
-    """The sale's live holds in the inventory, and what it has left to sell."""
-    inventory = await RedisInventory.connect(redis_url, f"{namespace}:")  # as engine.setup
-    try:
-        held = {hold.hold_id: hold for hold in await inventory.live_holds(listing_id)}
-        return held, await inventory.available(listing_id)
-    finally:
-        await inventory.close()
-
-
-def acknowledged(answers: list[Answer]) -> dict[str, Buyer]:
-    """Every hold answered 201, with its buyer: each is new once, a replay names the hold its
-    key made, and nobody else is told it is theirs."""
-    owners: dict[str, Buyer] = {}
-    by_key: dict[tuple[str, str], str] = {}
-    new = Counter(a.hold_id for a in answers if a.acknowledged and not a.replayed)
-    assert [hold for hold, n in new.items() if n > 1] == [], "a hold acknowledged as new twice"
-    for a in sorted((a for a in answers if a.acknowledged), key=lambda a: a.at):
-        assert a.hold_id is not None
-        assert owners.setdefault(a.hold_id, a.buyer) == a.buyer, f"{a.hold_id}: two owners"
-        if a.key is not None:
-            first = by_key.setdefault((a.buyer.user_id, a.key), a.hold_id)
-            assert first == a.hold_id, f"key {a.key} answered two holds"
-    return owners
-
-
-def report(drive: Drive, ghosts: dict[str, Hold], unacked: set[str], taken: int, left: int) -> None:
-    print()
-    for n, (at, ready) in enumerate(drive.kills):
-        burst = Counter(t.result()[0].label for t in drive.bursts[n * BURST : (n + 1) * BURST])
-        print(f"kill {n + 1} at {at:.2f}s, ready {ready:.2f}s later; its burst: {dict(burst)}")
-    print("answers:")
-    for label, count in sorted(Counter(a.label for a in drive.answers).items()):
-        print(f"  {count:5d}  {label}")
-    acks = [a for a in drive.answers if a.acknowledged]
-    print(
-        f"drive {drive.now():.1f}s, {len(drive.answers)} answers, {len(acks)} 201s "
-        f"({sum(a.replayed for a in acks)} replays); PostgreSQL: {taken} taken; Redis: "
-        f"{len(ghosts)} ghosts, {left} left; recorded but never acknowledged: {len(unacked)}"
-    )
-    if ghosts:
-        owners = Counter(hold.user_id for hold in ghosts.values())
-        print(
-            f"ghosts take {sum(h.quantity for h in ghosts.values())} pieces of stock and "
-            f"part of the limit of {len(owners)} buyers until given back (10 s grace)"
-        )

@@ -25,33 +25,18 @@ seconds of imports on a busy machine. 24 buyers, not more: each costs two argon2
 from __future__ import annotations
 
 import asyncio
-import time
-import uuid
-from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from stampede.kernel.settings import EMBEDDED_DATABASE_URL
-from tests.system.processes import ForkServer, Process, free_port, wait_healthy
-from tests.system.sales_crash_drive import Drive
+from tests.system.sales_crash_checks import check_the_outcome
+from tests.system.sales_crash_drive import Drive, SalesProcess
 from tests.system.sales_crash_support import (
-    AWAY,
-    HOLDS,
-    LIMIT,
-    SENT_UNANSWERED,
-    STOCK,
-    Buyer,
     Cluster,
-    acknowledged,
-    clean_up,
-    create_admin,
-    in_redis,
     put_deal_on_sale,
-    recorded,
-    report,
+    running_cluster,
     sign_up_buyers,
 )
 
@@ -62,46 +47,8 @@ pytestmark = pytest.mark.system
 async def cluster(
     tmp_path: Path, postgres_url: str, amqp_url: str, redis_url: str, env_clean: None
 ) -> AsyncIterator[Cluster]:
-    gateway_port, sales_port = free_port(), free_port()
-    namespace = f"t{uuid.uuid4().hex[:8]}."
-    url, sales_url = f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{sales_port}"
-    env = {
-        "DATABASE_URL": EMBEDDED_DATABASE_URL,  # identity and catalog: SQLite in tmp_path
-        "SALES_DATABASE_URL": postgres_url,
-        "BUS_URL": amqp_url,
-        "STORE_URL": redis_url,
-        "BUS_NAMESPACE": namespace,
-        "STAMPEDE_DATA_DIR": str(tmp_path),
-        "STAMPEDE_DEMO": "false",
-        "IDENTITY_URL": url,
-        "CATALOG_URL": url,
-        "SALES_URL": sales_url,
-        "RATE_LIMIT_PER_IP": "1000000",
-        "RATE_LIMIT_PER_USER": "1000000",
-    }
-    forks = ForkServer(["serve", "sales", "--port", str(sales_port)], env, tmp_path / "sales.log")
-    front = Process(
-        ["serve", "gateway", "identity", "catalog", "--port", str(gateway_port)],
-        env,
-        tmp_path / "front.log",
-    )
-    made = Cluster(url, sales_url, forks, namespace)
-    try:
-        forks.open()
-        await create_admin(tmp_path)  # before A migrates the same SQLite file
-        front.start()
-        made.sales = await asyncio.to_thread(forks.fork)
-        await asyncio.gather(
-            asyncio.to_thread(wait_healthy, url, front),
-            asyncio.to_thread(wait_healthy, sales_url, made.sales),
-        )
+    async with running_cluster(tmp_path, postgres_url, amqp_url, redis_url) as made:
         yield made
-    finally:
-        running = [front] if made.sales is None else [made.sales, front]
-        await asyncio.gather(*(asyncio.to_thread(process.stop) for process in running))
-        await asyncio.to_thread(forks.close)
-        user_ids = [user.user_id for user in made.buyers + made.staff]
-        await clean_up(redis_url, amqp_url, namespace, user_ids)
 
 
 async def test_acknowledged_holds_survive_kill_9_of_sales_and_nothing_is_oversold(
@@ -112,56 +59,6 @@ async def test_acknowledged_holds_survive_kill_9_of_sales_and_nothing_is_oversol
         cluster.listing_id, cluster.buyers = await asyncio.gather(
             put_deal_on_sale(client, cluster), sign_up_buyers(client, cluster.url)
         )
-        drive = Drive(cluster, client)
+        drive = Drive(cluster, client, SalesProcess(cluster))
         await drive.run()
-
-        owners = acknowledged(drive.answers)
-        rows, taken = await recorded(postgres_url, cluster.listing_id)
-        live = {str(row["hold_id"]): row for row in rows if row["state"] == "live"}
-        held, left = await in_redis(redis_url, cluster.namespace, cluster.listing_id)
-        ghosts, unacked = set(held) - set(live), set(live) - set(owners)
-        report(drive, {h: held[h] for h in ghosts}, unacked, taken, left)
-
-        wrong = [a for a in drive.answers if not a.expected]
-        assert wrong == [], f"unexpected answers (a 500 is a bug in sales): {wrong}"
-        lost = [hold for hold in owners if hold not in live]
-        assert lost == [], f"acknowledged, not live in PostgreSQL: {lost} (rows: {rows})"
-        assert {h: str(live[h]["user_id"]) for h in owners} == {
-            h: b.user_id for h, b in owners.items()
-        }
-        assert all(row["state"] == "live" for row in rows), rows  # none released or expired
-        pieces = sum(int(row["quantity"]) for row in live.values())
-        assert pieces <= STOCK, f"oversold: {pieces} pieces held of {STOCK}"
-        assert taken == pieces, f"sales.taken is {taken}, the live holds have {pieces}"
-        per_user: Counter[str] = Counter()
-        for row in live.values():
-            per_user[str(row["user_id"])] += int(row["quantity"])
-        assert max(per_user.values(), default=0) <= LIMIT, per_user
-
-        assert [hold for hold in live if hold not in held] == [], "recorded, not in Redis"
-        assert ghosts.isdisjoint(owners), "an acknowledged hold is only in Redis"
-        sent_unanswered = [
-            a for a in drive.answers if a.status in SENT_UNANSWERED or a.status in AWAY
-        ]
-        assert len(ghosts) + len(unacked) <= len(sent_unanswered), "a hold nobody asked for"
-        assert sum(hold.quantity for hold in held.values()) + left == STOCK, (held, left)
-        assert left == 0, "sold out, said sales, but Redis has stock left"
-        in_use: Counter[str] = Counter()
-        for hold in held.values():
-            in_use[hold.user_id] += hold.quantity
-        assert max(in_use.values(), default=0) <= LIMIT, in_use
-
-        async def read(hold_id: str, buyer: Buyer) -> httpx.Response:
-            return await client.get(f"{cluster.url}{HOLDS}/{hold_id}", headers=buyer.auth)
-
-        reads = await asyncio.gather(*(read(hold, buyer) for hold, buyer in owners.items()))
-        bad = [(r.status_code, r.text) for r in reads if r.status_code != 200]
-        assert bad == [] and all(r.json()["state"] == "live" for r in reads), bad
-
-        # Ghosts are given back once older than the grace (10 s), checked every 5 s.
-        deadline = time.monotonic() + 25
-        while set(held) - set(live) and time.monotonic() < deadline:
-            await asyncio.sleep(1)
-            held, left = await in_redis(redis_url, cluster.namespace, cluster.listing_id)
-        assert set(held) == set(live), "ghosts of the crashes were never given back"
-        assert left == STOCK - pieces
+        await check_the_outcome(drive, postgres_url, redis_url)
