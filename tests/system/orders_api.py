@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from stampede.fakepg.buyer import approve_at_page, pg_token
-from tests.system.orders_cluster import Cluster, restart_ordering
+from tests.system.orders_cluster import ADDRESS, Cluster, Shop, approvals, restart_ordering
 from tests.system.sales_crash_support import Buyer, until
 
 Json = dict[str, Any]
@@ -91,18 +91,21 @@ def settled(order: Json) -> bool:
 
 
 class Crash:
-    """``kill -9`` of process B at a moment of the drive, then a new B; who found ordering
-    away waits for :attr:`back` before asking again (so the gateway's circuit breaker for
-    ordering, opened by five failed calls in a row, stays closed)."""
+    """``kill -9`` at a moment of the drive, then a new one: of process B unless ``restart``
+    says otherwise (it kills, starts again and answers the seconds until ready). Who found
+    ordering away waits for :attr:`back` before asking again (so the gateway's circuit breaker
+    for ordering, opened by five failed calls in a row, stays closed)."""
 
-    def __init__(self, cluster: Cluster) -> None:
-        self.cluster, self.back = cluster, asyncio.Event()
+    def __init__(
+        self, cluster: Cluster, restart: Callable[[Cluster], float] = restart_ordering
+    ) -> None:
+        self.cluster, self.restart, self.back = cluster, restart, asyncio.Event()
         self.at, self.ready_s = 0.0, 0.0
 
     async def run(self, after_s: float) -> None:
         await asyncio.sleep(after_s)
         self.at = time.time()
-        self.ready_s = await asyncio.to_thread(restart_ordering, self.cluster)
+        self.ready_s = await asyncio.to_thread(self.restart, self.cluster)
         self.back.set()
 
     def after(self, order: Json, step: str) -> bool:
@@ -131,3 +134,46 @@ async def act(api: Api, crash: Crash, plan: str, buyer: Buyer, payment: Json) ->
         assert approving.status_code == 202, approving.text
     if "cancel" in plan:
         await cancel_through(api, crash, buyer, payment["order_id"])
+
+
+BUYERS, EACH = 4, 3  # 12 orders of one piece; each buyer costs two argon2 hashes
+PLANS = ["pay"] * 8 + ["pay, cancel"] * 2 + ["cancel"] * 2  # what happens to each order
+STEP_S = 0.12  # between one order's approval (or cancel) and the next
+KILL_AT_S = 0.5  # into the drive: some sagas are done, some in flight, some not begun
+
+
+async def saga_campaign(api: Api, cluster: Cluster, shop: Shop, crash: Crash) -> int:
+    """12 orders paid for (async approvals, one every :data:`STEP_S`), four of them cancelled,
+    while ``crash`` kills something at :data:`KILL_AT_S`: every order ends as planned with no
+    step pending, my page shows it so, its money is right and nothing is charged twice. The
+    number of orders that learned of their payment after the kill (at least one)."""
+    buyers = await cluster.buyers(api.client, BUYERS) * EACH
+    piece = {"listing_id": shop.deal_id, "quantity": 1}
+    orders = [await api.place(b, piece, **ADDRESS) for b in buyers]
+    owned = [(b, o["order_id"]) for b, o in zip(buyers, orders, strict=True)]
+    payments = [await api.start_paying(b, i) for b, i in owned]
+    approved_before = await approvals(api.client, cluster)
+
+    async def in_turn(n: int, plan: str) -> None:
+        await asyncio.sleep(n * STEP_S)
+        await act(api, crash, plan, buyers[n], payments[n])
+
+    await asyncio.gather(crash.run(KILL_AT_S), *(in_turn(n, p) for n, p in enumerate(PLANS)))
+    ended = await asyncio.gather(
+        *(api.when(b, f"{ORDERS}/{i}", settled, timeout_s=40) for b, i in owned)
+    )
+    expected = ["CANCELLED" if "cancel" in plan else "CONFIRMED" for plan in PLANS]
+    assert [o["status"] for o in ended] == expected, ended
+    cards = zip(owned, expected, strict=True)  # my page learns it all from the events
+    await asyncio.gather(*(api.when(b, f"{MYPAGE}/{i}", status_is(e)) for (b, i), e in cards))
+    monies = [await api.money(b, i) for b, i in owned]
+    for order, (captured, refunded) in zip(ended, monies, strict=True):
+        net = order["amount"] if order["status"] == "CONFIRMED" else 0
+        assert captured - refunded == net, (order, captured, refunded)
+        assert (order["paid"], order["refunded"]) == (captured, refunded), order
+    charged = sum(captured > 0 for captured, _ in monies)
+    assert charged == sum("pay" in plan for plan in PLANS)
+    assert await approvals(api.client, cluster) - approved_before == charged  # once each
+    late = sum(crash.after(order, "pay") for order in ended)
+    assert late > 0, "the kill came after every saga was past payment"
+    return late

@@ -103,13 +103,13 @@ class Cluster:
         return made
 
 
-def _environment(tmp: Path, urls: dict[str, str]) -> dict[str, str]:
+def _environment(tmp: Path, urls: dict[str, str], bus_url: str) -> dict[str, str]:
     run = uuid.uuid4().hex[:8]
     base = POSTGRES_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     hosts = {context: urls[name] for name, contexts in ROLES.items() for context in contexts}
     return {
         "DATABASE_URL": f"{base}/stampede_o{run}_{{context}}",
-        "BUS_URL": AMQP_URL,
+        "BUS_URL": bus_url,
         "STORE_URL": REDIS_URL,
         "BUS_NAMESPACE": f"o{run}.",
         "STAMPEDE_DATA_DIR": str(tmp),
@@ -121,7 +121,7 @@ def _environment(tmp: Path, urls: dict[str, str]) -> dict[str, str]:
     }
 
 
-def start(tmp: Path) -> Cluster:
+def start(tmp: Path, bus_url: str = AMQP_URL) -> Cluster:
     """Start A, then C, then B and D, each once the one before is ready (every process
     migrates its databases before it serves; one at a time is kinder to a two-core machine).
     Skips without the real services."""
@@ -130,7 +130,7 @@ def start(tmp: Path) -> Cluster:
     need(AMQP_URL, 5672, "RabbitMQ")
     ports = {name: free_port() for name in (*ROLES, "fakepg")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    env = _environment(tmp, urls)
+    env = _environment(tmp, urls, bus_url)
     cluster = Cluster(
         urls["front"], urls["ordering"], urls["fakepg"], ForkServer([], env, tmp / "f.log"), env
     )
@@ -160,7 +160,8 @@ async def _forget(cluster: Cluster) -> None:
     await asyncio.gather(*(asyncio.to_thread(process.stop) for process in running))
     await asyncio.to_thread(cluster.forks.close)
     ids, namespace = [user.user_id for user in cluster.users], cluster.env["BUS_NAMESPACE"]
-    await asyncio.gather(clean_up(REDIS_URL, AMQP_URL, namespace, ids), _drop_databases(cluster))
+    bus = cluster.env["BUS_URL"]
+    await asyncio.gather(clean_up(REDIS_URL, bus, namespace, ids), _drop_databases(cluster))
 
 
 async def _drop_databases(cluster: Cluster) -> None:

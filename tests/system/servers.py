@@ -24,7 +24,10 @@ REDIS_SERVER = "redis-server"
 # the server refuses to run as root
 AS_POSTGRES: dict[str, Any] = {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
 DOWN_S = 0.5  # how long a killed server stays away
-PG_BIN = Path("/usr/lib/postgresql")  # Debian keeps initdb and postgres off the PATH
+PG_BIN = Path("/usr/lib/postgresql")
+RABBIT_SERVER = Path(
+    "/usr/lib/rabbitmq/bin/rabbitmq-server"
+)  # Debian keeps initdb and postgres off the PATH
 
 
 class RedisServer:
@@ -148,7 +151,7 @@ class PostgresServer:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
-            self._gone()
+            _until_gone(self.proc.pid)
 
     def stop(self) -> None:
         """Shut it down and remove its files."""
@@ -160,17 +163,18 @@ class PostgresServer:
             except subprocess.TimeoutExpired:
                 self.kill()
         if self.proc:
-            self._gone()
+            _until_gone(self.proc.pid)
         shutil.rmtree(self.directory, ignore_errors=True)
 
-    def _gone(self, timeout_s: float = 10) -> None:
-        """Until no process of the group is alive (a backend outliving its postmaster would keep
-        the shared memory and stop the next start); zombies waiting for init do not count."""
-        assert self.proc is not None
-        deadline = time.monotonic() + timeout_s
-        while _alive_in_group(self.proc.pid):
-            assert time.monotonic() < deadline, "postgres processes outlived the kill"
-            time.sleep(0.02)
+
+def _until_gone(group: int, timeout_s: float = 10) -> None:
+    """Until no process of the group is alive (a PostgreSQL backend outliving its postmaster
+    would keep the shared memory and stop the next start); zombies waiting for init do not
+    count."""
+    deadline = time.monotonic() + timeout_s
+    while _alive_in_group(group):
+        assert time.monotonic() < deadline, f"processes of group {group} outlived the kill"
+        time.sleep(0.02)
 
 
 def _alive_in_group(group: int) -> bool:
@@ -182,3 +186,82 @@ def _alive_in_group(group: int) -> bool:
         if int(member_of) == group and state != "Z":
             return True
     return False
+
+
+class RabbitServer:
+    """A RabbitMQ node of the test's own (its name, ports and files; no plugins), beside the
+    machine's. :meth:`kill` SIGKILLs the Erlang VM; :meth:`start` again boots the node on the
+    same files, with what its durable queues held."""
+
+    def __init__(self, log: Path) -> None:
+        if not RABBIT_SERVER.exists():
+            if services_required():
+                pytest.fail(f"{RABBIT_SERVER} is missing (the crash campaign starts its own)")
+            pytest.skip(f"{RABBIT_SERVER} is missing")
+        self.log, self.port, self.dist_port = log, free_port(), free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="stampede-rabbit-"))
+        self.name = f"{self.directory.name}@localhost"
+        (self.directory / "env").write_text("")  # not the machine's rabbitmq-env.conf
+        (self.directory / "plugins").write_text("[].\n")
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    def _env(self) -> dict[str, str]:
+        where = str(self.directory)
+        return {
+            **os.environ,
+            "RABBITMQ_NODENAME": self.name,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.dist_port),
+            "RABBITMQ_CONF_ENV_FILE": f"{where}/env",
+            "RABBITMQ_CONFIG_FILE": f"{where}/rabbitmq",  # none: the defaults
+            "RABBITMQ_ENABLED_PLUGINS_FILE": f"{where}/plugins",
+            "RABBITMQ_MNESIA_BASE": f"{where}/mnesia",
+            "RABBITMQ_LOG_BASE": f"{where}/log",
+            "RABBITMQ_BASE": where,
+        }
+
+    def start(self, timeout_s: float = 60) -> RabbitServer:
+        """Boot it and wait until it speaks AMQP (a few seconds)."""
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [str(RABBIT_SERVER)],
+                env=self._env(),
+                stdout=out,
+                stderr=out,
+                start_new_session=True,  # the script, the VM and its helpers: one process group
+            )
+        deadline = time.monotonic() + timeout_s
+        while not self.answers():
+            assert self.proc.poll() is None, self.log.read_text(errors="replace")[-2000:]
+            assert time.monotonic() < deadline, f"rabbitmq on {self.port} did not answer"
+            time.sleep(0.2)
+        return self
+
+    def restart(self) -> None:
+        time.sleep(DOWN_S)
+        self.start()
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
+                conn.sendall(b"AMQP\x00\x00\x09\x01")
+                return len(conn.recv(8)) > 0
+        except OSError:
+            return False
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+            _until_gone(self.proc.pid)
+
+    def stop(self) -> None:
+        """Kill it (a clean stop of a node takes seconds) and remove its files."""
+        self.kill()
+        shutil.rmtree(self.directory, ignore_errors=True)

@@ -26,7 +26,7 @@ from tests.system.orders_api import (
     PAYMENT,
     Api,
     Crash,
-    act,
+    saga_campaign,
     settled,
     status_is,
 )
@@ -34,7 +34,6 @@ from tests.system.orders_cluster import (
     ADDRESS,
     Cluster,
     Shop,
-    approvals,
     business,
     checkin_code,
     open_shop,
@@ -204,49 +203,15 @@ async def test_a_car_is_rented_and_returned_or_cancelled_and_its_status_follows(
 
 # -- kill -9 of ordering mid-saga ----------------------------------------------------------------
 
-BUYERS, EACH = 4, 3  # 12 orders of one piece; each buyer costs two argon2 hashes
-PLANS = ["pay"] * 8 + ["pay, cancel"] * 2 + ["cancel"] * 2  # what happens to each order
-STEP_S = 0.12  # between one order's approval (or cancel) and the next
-KILL_AT_S = 0.5  # into the drive: some sagas are done, some in flight, some not begun
-
 
 async def test_kill_9_of_ordering_mid_saga_ends_every_order_final_with_the_money_right(
     cluster: Cluster, client: httpx.AsyncClient, shop: Shop
 ) -> None:
-    """12 orders paid for (async approvals, one every :data:`STEP_S`), four of them cancelled,
-    while ordering is killed and restarted: all end as planned, each with its money right."""
-    api, crash = Api(client, cluster), Crash(cluster)
-    buyers = await cluster.buyers(client, BUYERS) * EACH
-    piece = {"listing_id": shop.deal_id, "quantity": 1}
-    orders = [await api.place(b, piece, **ADDRESS) for b in buyers]
-    owned = [(b, o["order_id"]) for b, o in zip(buyers, orders, strict=True)]
-    payments = [await api.start_paying(b, i) for b, i in owned]
-    approved_before = await approvals(client, cluster)
-
-    async def in_turn(n: int, plan: str) -> None:
-        await asyncio.sleep(n * STEP_S)
-        await act(api, crash, plan, buyers[n], payments[n])
-
-    await asyncio.gather(crash.run(KILL_AT_S), *(in_turn(n, p) for n, p in enumerate(PLANS)))
-    ended = await asyncio.gather(
-        *(api.when(b, f"{ORDERS}/{i}", settled, timeout_s=40) for b, i in owned)
-    )
-    expected = ["CANCELLED" if "cancel" in plan else "CONFIRMED" for plan in PLANS]
-    assert [o["status"] for o in ended] == expected, ended
-    monies = [await api.money(b, i) for b, i in owned]
-    for order, (captured, refunded) in zip(ended, monies, strict=True):
-        net = order["amount"] if order["status"] == "CONFIRMED" else 0
-        assert captured - refunded == net, (order, captured, refunded)
-        assert (order["paid"], order["refunded"]) == (captured, refunded), order
-    charged = sum(captured > 0 for captured, _ in monies)
-    assert charged == sum("pay" in plan for plan in PLANS)
-    assert await approvals(client, cluster) - approved_before == charged  # once each
-    late = sum(crash.after(order, "pay") for order in ended)
-    print(
-        f"\nkill at {KILL_AT_S}s, ordering ready {crash.ready_s:.1f}s later; {late} of "
-        f"{len(ended)} orders learned of their payment after the restart"
-    )
-    assert late > 0, "the kill came after every saga was past payment"
+    """12 orders paid for (async approvals), four of them cancelled, while ordering is killed
+    and restarted: all end as planned, each with its money right (``saga_campaign``)."""
+    crash = Crash(cluster)
+    late = await saga_campaign(Api(client, cluster), cluster, shop, crash)
+    print(f"\nordering ready {crash.ready_s:.1f}s after the kill; {late} orders learned late")
 
 
 # -- broken object-level authorisation ---------------------------------------------------------
