@@ -101,12 +101,19 @@ class Crash:
     ) -> None:
         self.cluster, self.restart, self.back = cluster, restart, asyncio.Event()
         self.at, self.ready_s = 0.0, 0.0
+        self.away = 0  # requests answered 502/503/504 meanwhile (and sent again)
 
     async def run(self, after_s: float) -> None:
         await asyncio.sleep(after_s)
         self.at = time.time()
         self.ready_s = await asyncio.to_thread(self.restart, self.cluster)
         self.back.set()
+
+    def summary(self, victim: str, late: int) -> str:
+        return (
+            f"{victim} ready {self.ready_s:.1f}s after the kill; {late} orders learned of their "
+            f"payment late; {self.away} requests found something away and were sent again"
+        )
 
     def after(self, order: Json, step: str) -> bool:
         """Whether ``step`` of the order was done after the kill."""
@@ -123,15 +130,32 @@ async def cancel_through(api: Api, crash: Crash, buyer: Buyer, order_id: str) ->
         assert in_flight or reply.status_code in AWAY, reply.text
         assert time.monotonic() < deadline, f"cancel of {order_id}: {reply.text}"
         if reply.status_code in AWAY:
+            crash.away += 1
             await crash.back.wait()
         await asyncio.sleep(0.2)
+
+
+async def approve_through(api: Api, crash: Crash, buyer: Buyer, payment: Json) -> None:
+    """Approve at the provider's page once, then hand payment the ``pg_token`` (async) until it
+    answers: again with the same token once payment is back, after it was away (the answer
+    is the payment's state: approving, or approved already)."""
+    [callback] = await approve_at_page(api.client, payment["redirect_url"])
+    path = f"{PAYMENT}/payments/{payment['payment_id']}/approve?mode=async"
+    deadline = time.monotonic() + 40
+    while (
+        reply := await api.post(buyer, path, {"pg_token": pg_token(callback)})
+    ).status_code in AWAY:
+        assert time.monotonic() < deadline, f"approval of {payment['payment_id']}: {reply.text}"
+        crash.away += 1
+        await crash.back.wait()
+        await asyncio.sleep(0.2)
+    assert reply.status_code in (200, 202), reply.text
 
 
 async def act(api: Api, crash: Crash, plan: str, buyer: Buyer, payment: Json) -> None:
     """Approve (async: payment captures in the background) and/or cancel, as ``plan`` says."""
     if "pay" in plan:
-        approving = await api.approve(buyer, payment, "async")
-        assert approving.status_code == 202, approving.text
+        await approve_through(api, crash, buyer, payment)
     if "cancel" in plan:
         await cancel_through(api, crash, buyer, payment["order_id"])
 

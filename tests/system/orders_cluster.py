@@ -179,12 +179,23 @@ async def _drop_databases(cluster: Cluster) -> None:
     await asyncio.gather(*(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)') for name in found))
 
 
-def restart_ordering(cluster: Cluster) -> float:
-    """``kill -9`` of process B, then a new one; seconds until it was ready."""
-    killed = cluster.processes["ordering"]
+def restart(cluster: Cluster, name: str) -> float:
+    """``kill -9`` of process ``name`` (``ordering``: B, ``back``: C), then a new one; seconds
+    until it was ready."""
+    killed, serve = cluster.processes[name], cluster.serve[name]
     killed.kill()
-    cluster.processes["ordering"] = cluster.forks.fork(cluster.serve["ordering"], killed.log)
-    return wait_healthy(cluster.ordering_url, cluster.processes["ordering"], 60)
+    cluster.processes[name] = cluster.forks.fork(serve, killed.log)
+    url = f"http://127.0.0.1:{serve[serve.index('--port') + 1]}"
+    return wait_healthy(url, cluster.processes[name], 60)
+
+
+def restart_ordering(cluster: Cluster) -> float:
+    return restart(cluster, "ordering")
+
+
+def restart_back(cluster: Cluster) -> float:
+    """Process C: payment, fulfilment, my page and notification."""
+    return restart(cluster, "back")
 
 
 # -- the business and its listings, through the public API ------------------------------------

@@ -79,4 +79,4 @@ async def test_kill_9_of_rabbitmq_mid_saga_ends_every_order_final_with_the_money
     assert cluster.shop is not None
     crash = Crash(cluster, lambda _: restart_broker(broker))
     late = await saga_campaign(Api(client, cluster), cluster, cluster.shop, crash)
-    print(f"\nRabbitMQ back {crash.ready_s:.1f}s after the first kill; {late} orders learned late")
+    print("\n" + crash.summary("RabbitMQ", late))

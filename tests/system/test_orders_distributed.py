@@ -5,9 +5,10 @@ waiting by polling where the embedded tests call ``platform.settle()``.
 * The stories: a phone paid, shipped and delivered; a deal partly refunded by its seller and
   then cancelled by its buyer; seats turned into QR tickets checked in once — each followed on
   my page, which catches up from the events.
-* ``kill -9`` of ordering while a batch of sagas is in flight (approvals captured, events on
-  their way, buyers cancelling): after the restart every order ends CONFIRMED or CANCELLED with
-  no step pending, each order's money is right and nothing is charged twice.
+* ``kill -9`` of ordering, and of payment's process, while a batch of sagas is in flight
+  (approvals captured, events on their way, buyers cancelling): after the restart every order
+  ends CONFIRMED or CANCELLED with no step pending, each order's money is right and nothing is
+  charged twice.
 * Another buyer, or another business, can neither read nor pay, cancel or refund an order.
 """
 
@@ -38,6 +39,7 @@ from tests.system.orders_cluster import (
     checkin_code,
     open_shop,
     rental_days,
+    restart_back,
     start,
     stop,
 )
@@ -211,7 +213,18 @@ async def test_kill_9_of_ordering_mid_saga_ends_every_order_final_with_the_money
     and restarted: all end as planned, each with its money right (``saga_campaign``)."""
     crash = Crash(cluster)
     late = await saga_campaign(Api(client, cluster), cluster, shop, crash)
-    print(f"\nordering ready {crash.ready_s:.1f}s after the kill; {late} orders learned late")
+    print("\n" + crash.summary("ordering", late))
+
+
+async def test_kill_9_of_payment_mid_saga_ends_every_order_final_with_the_money_right(
+    cluster: Cluster, client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """The same with process C killed (payment, fulfilment, my page, notification): approvals
+    sent while it is away are sent again once it is back, captures in flight are settled by
+    the reconciler, and my page catches up from the events."""
+    crash = Crash(cluster, restart_back)
+    late = await saga_campaign(Api(client, cluster), cluster, shop, crash)
+    print("\n" + crash.summary("payment", late))
 
 
 # -- broken object-level authorisation ---------------------------------------------------------
