@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 
 from tests.system.processes import Process
+from tests.web.legibility import legibility_problems
 
 DEMO = {
     "admin": ("admin@stampede.local", "demo-pass-admin"),
@@ -118,6 +119,9 @@ def sign_up(page: Any, site: Site, prefix: str, name: str = "Journey") -> str:
 
 
 def shot(page: Any, folder: Path, journey: str, lang: str) -> Path:
+    """The final page of a journey: checked for legibility, then saved as a screenshot."""
+    problems = legibility_problems(page)
+    assert not problems, f"{page.url}: {problems}"
     path = folder / f"{journey}-{lang}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
