@@ -295,6 +295,24 @@ async def test_concurrent_likes_and_subscriptions_land_once(runtime_platform: Pl
     assert len(await events(runtime, "KeywordSubscribed")) == 1
 
 
+async def test_concurrent_subscriptions_never_pass_twenty_keywords(
+    runtime_platform: Platform,
+) -> None:
+    """19 held, then 6 new keywords at once: one gets the last place, the others 409, and the
+    database holds 20 (a slot per keyword, unique per user, 0–19, is the guard)."""
+    runtime, user_id = catalog(runtime_platform), str(uuid.uuid4())
+    for n in range(19):
+        await engagement.subscribe_keyword(CatalogUoW(runtime), user_id, f"word {n}")
+    racing = [
+        engagement.subscribe_keyword(CatalogUoW(runtime), user_id, f"late {n}") for n in range(6)
+    ]
+    outcomes = await asyncio.gather(*racing, return_exceptions=True)
+    assert sum(not isinstance(o, BaseException) for o in outcomes) == 1, outcomes
+    assert all(isinstance(o, Conflict) for o in outcomes if isinstance(o, BaseException))
+    async with CatalogUoW(runtime) as uow:
+        assert await uow.engagement.keyword_count(user_id) == 20
+
+
 async def test_handler_errors(runtime_platform: Platform) -> None:
     runtime = catalog(runtime_platform)
     user_id = str(uuid.uuid4())

@@ -19,11 +19,12 @@ from stampede.catalog.contracts import (
     LikeRemoved,
 )
 from stampede.catalog.store import PUBLIC, CatalogUoW
-from stampede.catalog.store.engagement import KeywordSubscription
+from stampede.catalog.store.engagement import KEYWORD_SLOTS, KeywordSubscription
 from stampede.kernel.errors import Conflict, NotFound, Unprocessable
 from stampede.kernel.module import Subscription
 
-KEYWORD_MIN, KEYWORD_MAX, KEYWORDS_PER_USER = 2, 30, 20
+KEYWORD_MIN, KEYWORD_MAX, KEYWORDS_PER_USER = 2, 30, KEYWORD_SLOTS
+SLOT_TRIES = 3  # free slots tried before a subscription that keeps losing races gives up
 
 
 async def like(uow: CatalogUoW, user_id: str, listing_id: str) -> int:
@@ -69,19 +70,26 @@ async def subscribe_keyword(uow: CatalogUoW, user_id: str, raw: str) -> KeywordS
 
 
 async def _new_subscription(uow: CatalogUoW, user_id: str, keyword: str) -> KeywordSubscription:
-    if await uow.engagement.keyword_count(user_id) >= KEYWORDS_PER_USER:
-        raise Conflict(
-            f"a user can follow at most {KEYWORDS_PER_USER} keywords", slug="too-many-keywords"
+    """The keyword in the user's lowest free slot. A concurrent request that took the same
+    keyword wins (its row is returned); one that took the same slot sends this one to the
+    next free slot, or to 409 when none is left."""
+    for _ in range(SLOT_TRIES):
+        slot = await uow.engagement.free_keyword_slot(user_id)
+        if slot is None:
+            raise Conflict(
+                f"a user can follow at most {KEYWORDS_PER_USER} keywords", slug="too-many-keywords"
+            )
+        row = KeywordSubscription(
+            user_id=user_id, keyword=keyword, slot=slot, created_at=uow.runtime.now()
         )
-    row = KeywordSubscription(user_id=user_id, keyword=keyword, created_at=uow.runtime.now())
-    if not await uow.engagement.add_keyword(row):  # a concurrent request added it first
+        if await uow.engagement.add_keyword(row):
+            event = KeywordSubscribed(subscription_id=row.id, user_id=user_id, keyword=keyword)
+            uow.emit(event, subject=user_id)
+            return row
         existing = await uow.engagement.keyword(user_id, keyword)
-        if existing is None:
-            raise Conflict("the keyword changed concurrently; try again", slug="keyword-busy")
-        return existing
-    event = KeywordSubscribed(subscription_id=row.id, user_id=user_id, keyword=keyword)
-    uow.emit(event, subject=user_id)
-    return row
+        if existing is not None:
+            return existing
+    raise Conflict("the keywords changed concurrently; try again", slug="keyword-busy")
 
 
 async def unsubscribe_keyword(uow: CatalogUoW, user_id: str, subscription_id: str) -> None:

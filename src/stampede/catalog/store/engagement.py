@@ -22,6 +22,7 @@ from sqlalchemy import (
     ColumnElement,
     ForeignKey,
     Index,
+    Integer,
     String,
     UniqueConstraint,
     and_,
@@ -52,15 +53,24 @@ class Like(Base):
     __table_args__ = (Index("ix_likes_user_id_created_at", "user_id", "created_at"),)
 
 
+KEYWORD_SLOTS = 20  # keywords a user may follow; the database holds them to it
+
+
 class KeywordSubscription(Base):
+    """A user's keyword in one of their :data:`KEYWORD_SLOTS` slots: two subscriptions racing
+    for the last place cannot both take it (unique per user and slot)."""
+
     __tablename__ = "keyword_subscriptions"
     id: Mapped[str] = mapped_column(Uuid(), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(Uuid())
     keyword: Mapped[str] = mapped_column(String(30))
+    slot: Mapped[int] = mapped_column(Integer())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     __table_args__ = (
         UniqueConstraint("user_id", "keyword"),
+        UniqueConstraint("user_id", "slot", name="uq_keyword_subscriptions_user_slot"),
         CheckConstraint("keyword = lower(keyword)", name="keyword_lowercase"),
+        CheckConstraint(f"slot >= 0 AND slot < {KEYWORD_SLOTS}", name="keyword_slot"),
     )
 
 
@@ -184,6 +194,12 @@ class Engagement:
     async def keyword_count(self, user_id: str) -> int:
         query = select(func.count()).where(KeywordSubscription.user_id == user_id)
         return int(await self.session.scalar(query) or 0)
+
+    async def free_keyword_slot(self, user_id: str) -> int | None:
+        """The user's lowest free slot; None when all are taken."""
+        query = select(KeywordSubscription.slot).where(KeywordSubscription.user_id == user_id)
+        taken = set((await self.session.scalars(query)).all())
+        return next((slot for slot in range(KEYWORD_SLOTS) if slot not in taken), None)
 
     async def add_keyword(self, subscription: KeywordSubscription) -> bool:
         """True when added; False when the user holds this keyword already."""
