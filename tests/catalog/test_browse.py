@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -138,6 +139,28 @@ async def test_lists_carry_an_etag_that_follows_changes(
     )
     assert changed.status_code == 200 and changed.headers["etag"] != etag
     assert changed.json()["items"][0]["title"] == "새 이름"
+
+
+async def test_a_listing_carries_an_etag_of_what_its_caller_sees(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    freeze(platform)
+    listing_id = await add(platform, deal())
+    path = f"{CATALOG}/listings/{listing_id}"
+    first = await api.get(path)
+    etag = first.headers["etag"]
+    assert etag.startswith('W/"') and first.headers["cache-control"] == "no-cache"
+    assert first.headers["vary"] == "Authorization"
+    same = await api.get(path, headers={"if-none-match": etag})
+    assert same.status_code == 304 and same.content == b"" and same.headers["etag"] == etag
+    await handlers.update_listing(
+        CatalogUoW(catalog(platform)), ADMIN, listing_id, {"title": "새 이름"}
+    )
+    changed = await api.get(path, headers={"if-none-match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert changed.json()["title"] == "새 이름"
+    unknown = await api.get(f"{CATALOG}/listings/{uuid.uuid4()}", headers={"if-none-match": "*"})
+    assert unknown.status_code == 404
 
 
 async def test_the_etag_changes_when_today_becomes_tomorrow(

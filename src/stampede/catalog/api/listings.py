@@ -2,11 +2,13 @@
 
 Roles and ownership are checked by the handlers and views (403 for a wrong role, 404 for what
 the caller may not see). Public lists carry a weak ETag and ``Cache-Control: public,
-max-age=5``; a matching ``If-None-Match`` gets 304 without a body.
+max-age=5``, a listing's detail a weak ETag of what its caller sees; a matching
+``If-None-Match`` gets 304 without a body.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Annotated, Literal
 
@@ -23,6 +25,7 @@ from stampede.kernel.auth import CurrentUser, OptionalUser
 router = APIRouter(tags=["catalog"])
 P = "/api/catalog"
 LIST_CACHE = "public, max-age=5"
+DETAIL_CACHE = "no-cache"  # kept, but asked again each time: stock and windows move
 
 
 async def uow(request: Request) -> CatalogUoW:
@@ -72,9 +75,19 @@ async def list_listings(
     return listed.page
 
 
-@router.get(f"{P}/listings/{{listing_id}}")
-async def get_listing(listing_id: uuid.UUID, user: OptionalUser, uow: UowDep) -> ListingDetail:
-    return await views.listing(uow, user, str(listing_id))
+@router.get(f"{P}/listings/{{listing_id}}", response_model=ListingDetail)
+async def get_listing(
+    listing_id: uuid.UUID, request: Request, response: Response, user: OptionalUser, uow: UowDep
+) -> ListingDetail | Response:
+    """The detail with a weak ETag of what this caller sees (a manager sees more than a guest,
+    hence ``Vary: Authorization``); a matching ``If-None-Match`` gets 304 without a body."""
+    detail = await views.listing(uow, user, str(listing_id))
+    tag = 'W/"' + hashlib.sha256(detail.model_dump_json().encode()).hexdigest()[:32] + '"'
+    headers = {"ETag": tag, "Cache-Control": DETAIL_CACHE, "Vary": "Authorization"}
+    if tag.removeprefix("W/") in if_none_match(request) or "*" in if_none_match(request):
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
+    return detail
 
 
 @router.post(f"{P}/listings", status_code=201)
