@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from tests.system.processes import Process, free_port, wait_healthy
+from tests.system.processes import started
 
 pytestmark = pytest.mark.system
 
@@ -37,20 +37,13 @@ CALLERS = {
 @pytest.fixture(scope="module")
 def platform_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("fuzz")
-    port = free_port()
     env = {
         "LOG_LEVEL": "WARNING",
         "RATE_LIMIT_PER_IP": "10000000",
         "RATE_LIMIT_PER_USER": "10000000",
     }
-    process = Process(["up", "--port", str(port), "--data-dir", str(data)], env, data / "up.log")
-    process.start()
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, process, timeout_s=120)
+    with started(["up", "--data-dir", str(data)], env, data / "up.log", 120) as (url, _):
         yield url
-    finally:
-        process.stop()
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 
 from stampede.fakepg.buyer import approve_at_page, pg_token
-from tests.system.orders_cluster import ADDRESS, Cluster, Shop, approvals, restart_ordering
+from tests.system.orders_cluster import ADDRESS, Cluster, Shop, restart_ordering
+from tests.system.orders_shop import approvals
 from tests.system.sales_crash_support import Buyer, until
 
 Json = dict[str, Any]

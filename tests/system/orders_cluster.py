@@ -1,6 +1,7 @@
-"""The cluster of the distributed orders test (``test_orders_distributed.py``): four processes
-on PostgreSQL, RabbitMQ and Redis, a business with a deal, a phone and a performance on sale,
-and everything it leaves behind removed afterwards.
+"""The cluster of the distributed orders tests (``test_orders_distributed.py``,
+``test_broker_crash.py``): four processes on PostgreSQL, RabbitMQ and Redis, and everything it
+leaves behind removed afterwards; its business, with a deal, a phone, a performance and a car on
+sale, is set up by ``orders_shop.py``.
 
 * A: ``serve gateway identity catalog sales`` — the public API every test drives;
 * B: ``serve ordering`` — killed with SIGKILL and started again by the crash test;
@@ -18,20 +19,18 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 
-from tests.catalog.support import car, deal, device, performance, registration_number
 from tests.conftest import AMQP_URL, POSTGRES_URL, REDIS_URL, need
 from tests.system.processes import Forked, ForkServer, free_port, wait_healthy
-from tests.system.sales_crash_support import PASSWORD, Buyer, clean_up, log_in, sign_up, until
+from tests.system.sales_crash_support import Buyer, clean_up, sign_up
 
 Json = dict[str, Any]
 PG_LATENCY_MS = 100
@@ -50,7 +49,7 @@ SETTINGS = {
     "RATE_LIMIT_PER_IP": "1000000",  # every request of the test comes from 127.0.0.1
     "RATE_LIMIT_PER_USER": "1000000",
 }
-_emails = itertools.count(1)
+EMAILS = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ class Cluster:
 
         async def one() -> Buyer:
             async with gate:
-                return await sign_up(client, self.url, f"buyer{next(_emails)}@orders.example")
+                return await sign_up(client, self.url, f"buyer{next(EMAILS)}@orders.example")
 
         made = list(await asyncio.gather(*(one() for _ in range(count))))
         self.users += made
@@ -196,128 +195,3 @@ def restart_ordering(cluster: Cluster) -> float:
 def restart_back(cluster: Cluster) -> float:
     """Process C: payment, fulfilment, my page and notification."""
     return restart(cluster, "back")
-
-
-# -- the business and its listings, through the public API ------------------------------------
-
-
-async def open_shop(client: httpx.AsyncClient, cluster: Cluster) -> Shop:
-    """An admin (``stampede admin create``) with a car, a business approved by it, and the
-    business's deal, phone and performance, each known to sales and to ordering."""
-    create = ["admin", "create", ADMIN, "--password", PASSWORD]
-    said = await asyncio.to_thread(cluster.forks.run, create, cluster.forks.log)
-    assert "admin account created" in said, said
-    admin = await log_in(client, cluster.url, ADMIN)
-    cluster.users.append(admin)
-    seller = await business(client, cluster, admin)
-    shop = {"name": "강남점", "address": "서울 강남구 테헤란로 1", "region": "서울"}
-    shop_id = await _created(client, cluster, seller, "shops", shop)
-    now = datetime.now(UTC)
-    bodies = (
-        deal(now, 1, stock=80, per_user_limit=4),
-        device(shop_id, "SN-1", "SN-2", "SN-3"),
-        performance(now, waiting_room=False),
-    )
-    deal_id, phone_id, show_id = [
-        await _created(client, cluster, seller, "listings", body) for body in bodies
-    ]
-    shown = await client.get(f"{cluster.url}/api/catalog/listings/{show_id}")
-    sections = shown.json()["performance"]["sessions"][0]["sections"]
-    seats = [seat["id"] for section in sections for row in section["rows"] for seat in row["seats"]]
-    car_id = await _created(client, cluster, admin, "listings", car())
-    [prober] = await cluster.buyers(client)
-    for owner, hold, extra in (
-        (admin, {"listing_id": car_id, **rental_days(300)}, {}),
-        (seller, {"listing_id": deal_id, "quantity": 1}, ADDRESS),
-        (seller, {"listing_id": phone_id, "shop_id": shop_id}, ADDRESS),
-        (seller, {"listing_id": show_id, "seat_ids": seats[-1:]}, {}),
-    ):
-        deadline = time.monotonic() + 20
-        while not await _ordering_knows(client, cluster, prober, owner, hold, extra):
-            assert time.monotonic() < deadline, f"ordering never learned of {hold}"
-            await asyncio.sleep(0.2)
-    return Shop(seller, admin, deal_id, phone_id, shop_id, show_id, seats, car_id)
-
-
-async def business(client: httpx.AsyncClient, cluster: Cluster, admin: Buyer) -> Buyer:
-    """A new user whose company the admin approved, logged in again (business role)."""
-    email = f"seller{next(_emails)}@orders.example"
-    owner = await sign_up(client, cluster.url, email)
-    cluster.users.append(owner)
-    number, url = registration_number(), f"{cluster.url}/api/identity/companies"
-    company = {"name": "주문 상사", "registration_number": number, "contact_email": email}
-    company["contact_phone"] = "02-555-0101"
-    applied = await client.post(url, headers=owner.auth, json=company)
-    assert applied.status_code == 201, applied.text
-    approved = await client.post(f"{url}/{applied.json()['id']}/approve", headers=admin.auth)
-    assert approved.status_code == 200, approved.text
-    return await log_in(client, cluster.url, email)
-
-
-async def _created(
-    client: httpx.AsyncClient, cluster: Cluster, seller: Buyer, what: str, body: Json
-) -> str:
-    """POST ``body`` to the catalog's ``what`` once it knows the seller's company (403 until
-    then); the new id."""
-    reply = await until(
-        f"POST {what}",
-        20,
-        lambda: client.post(f"{cluster.url}/api/catalog/{what}", headers=seller.auth, json=body),
-        lambda reply: reply.status_code != 403,
-    )
-    assert reply.status_code == 201, reply.text
-    return str(reply.json()["id"])
-
-
-async def _ordering_knows(
-    client: httpx.AsyncClient,
-    cluster: Cluster,
-    prober: Buyer,
-    seller: Buyer,
-    hold: Json,
-    extra: Json,
-) -> bool:
-    """Hold, order and cancel: whether ordering knows the listing and its seller by now. The
-    order goes straight to process B: ordering answers 503 until the catalog's event has
-    reached it, and through the gateway those answers would open its circuit breaker."""
-    held = await until(
-        "sales learns the listing",
-        20,
-        lambda: client.post(f"{cluster.url}/api/sales/holds", headers=prober.auth, json=hold),
-        lambda reply: reply.status_code not in (404, 503),
-    )
-    assert held.status_code == 201, held.text
-    orders = f"{cluster.ordering_url}/api/ordering/orders"
-    body = {"hold_id": held.json()["hold_id"], **extra}
-    placed = await client.post(orders, headers=prober.auth, json=body)
-    if placed.status_code == 503:  # the hold was given back
-        return False
-    assert placed.status_code == 201, f"ordering cannot place an order: {placed.text}"
-    order = f"{orders}/{placed.json()['order_id']}"
-    seen = await client.get(order, headers=seller.auth)  # 404 while the seller is unknown
-    cancelled = await client.post(f"{order}/cancel", headers=prober.auth)
-    assert cancelled.status_code == 200, cancelled.text
-    return seen.status_code == 200
-
-
-# -- what the public API does not show -----------------------------------------------------------
-
-
-async def approvals(client: httpx.AsyncClient, cluster: Cluster) -> int:
-    """How many approves the provider has captured, ever."""
-    auth = {"authorization": f"SECRET_KEY {PG_KEY}"}
-    stats = await client.get(f"{cluster.fakepg_url}/admin/stats", headers=auth)
-    assert stats.status_code == 200, stats.text
-    return int(stats.json()["approved"])
-
-
-async def checkin_code(cluster: Cluster, ticket_id: str) -> str:
-    """A ticket's secret check-in code, from fulfilment's database (only the buyer's QR image
-    carries it, and this test does not decode images)."""
-    conn = await asyncpg.connect(cluster.database("fulfilment"))
-    try:
-        code = await conn.fetchval("SELECT code FROM tickets WHERE id = $1", ticket_id)
-    finally:
-        await conn.close()
-    assert isinstance(code, str), ticket_id
-    return code

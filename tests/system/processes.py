@@ -104,6 +104,23 @@ for line in sys.stdin:
 
 
 @contextlib.contextmanager
+def started(
+    args: list[str], env: dict[str, str], log: Path, timeout_s: float = 60
+) -> Iterator[tuple[str, Process]]:
+    """``stampede <args> --port <free port>``, healthy: its URL and process; stopped when the
+    block ends (also when it never became healthy)."""
+    port = free_port()
+    process = Process([*args, "--port", str(port)], env, log)
+    process.start()
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, process, timeout_s=timeout_s)
+        yield url, process
+    finally:
+        process.stop()
+
+
+@contextlib.contextmanager
 def serving(
     ports: dict[str, int], env: dict[str, str], logs: Path, timeout_s: float = 60
 ) -> Iterator[dict[str, Process]]:

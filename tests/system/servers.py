@@ -1,6 +1,7 @@
-"""Private servers a crash campaign may kill: a Redis and a PostgreSQL of the test's own on free
-ports, started again on the same port after each ``kill -9``, so the machine's shared ones are
-never hurt."""
+"""Private servers a crash campaign may kill: a Redis, a PostgreSQL and a RabbitMQ node of the
+test's own on free ports, started again on the same port after each ``kill -9``, so the
+machine's shared ones are never hurt. Each runs in a process group of its own, so a kill takes
+the server and every helper process it started at once, as a crashed machine would."""
 
 from __future__ import annotations
 
@@ -13,103 +14,122 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
 from tests.conftest import services_required
 from tests.system.processes import free_port
 
-REDIS_SERVER = "redis-server"
-# the server refuses to run as root
+DOWN_S = 0.5  # how long a killed server stays away before it is started again
+PG_BIN = Path("/usr/lib/postgresql")  # Debian keeps initdb and postgres off the PATH
+RABBIT_SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
+# PostgreSQL refuses to run as root
 AS_POSTGRES: dict[str, Any] = {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
-DOWN_S = 0.5  # how long a killed server stays away
-PG_BIN = Path("/usr/lib/postgresql")
-RABBIT_SERVER = Path(
-    "/usr/lib/rabbitmq/bin/rabbitmq-server"
-)  # Debian keeps initdb and postgres off the PATH
 
 
-class RedisServer:
+def need(found: object, what: str) -> None:
+    """Skip without ``what`` (fail under CI, like the real-service tests)."""
+    if found:
+        return
+    if services_required():
+        pytest.fail(f"{what} is missing (the crash campaign starts its own)")
+    pytest.skip(f"{what} is missing")
+
+
+class KillableServer:
+    """A server on :attr:`port` with its files in :attr:`directory` (removed by :meth:`stop`)."""
+
+    poll_s = 0.05
+
+    def __init__(self, log: Path, prefix: str) -> None:
+        self.log, self.port = log, free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix=f"stampede-{prefix}-"))
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def options(self) -> dict[str, Any]:
+        """More keyword arguments for ``Popen`` (environment, user)."""
+        return {}
+
+    def answers(self) -> bool:
+        raise NotImplementedError
+
+    def start(self, timeout_s: float = 60) -> Self:
+        """Start it and wait until it answers."""
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(  # this process's child: reaped as soon as it dies
+                self.command(), stdout=out, stderr=out, start_new_session=True, **self.options()
+            )
+        deadline = time.monotonic() + timeout_s
+        while not self.answers():
+            assert self.proc.poll() is None, self.log.read_text(errors="replace")[-2000:]
+            assert time.monotonic() < deadline, f"{self.command()[0]} did not answer"
+            time.sleep(self.poll_s)
+        return self
+
+    def restart(self) -> None:
+        """Back after :data:`DOWN_S`, as a supervisor would bring it back: requests meanwhile
+        find it away, not only emptied or recovering."""
+        time.sleep(DOWN_S)
+        self.start()
+
+    def kill(self) -> None:
+        """``kill -9`` of the server and its helpers."""
+        if self.proc and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+            _until_gone(self.proc.pid)
+
+    def stop(self) -> None:
+        """Kill it (nothing of it is kept) and remove its files."""
+        self.kill()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class RedisServer(KillableServer):
     """``redis-server`` that keeps nothing on disk, like the machine's: a restart is empty."""
 
+    poll_s = 0.02
+
     def __init__(self, log: Path) -> None:
-        binary = shutil.which(REDIS_SERVER)
-        if binary is None:
-            if services_required():
-                pytest.fail(f"{REDIS_SERVER} is not installed (the crash campaign starts its own)")
-            pytest.skip(f"{REDIS_SERVER} is not installed")
-        self.binary, self.log, self.port = binary, log, free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.binary = shutil.which("redis-server") or ""
+        need(self.binary, "redis-server")
+        super().__init__(log, "redis")
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self, timeout_s: float = 10) -> RedisServer:
-        """Start it and wait until it answers PING."""
-        args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
-        args += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(args, stdout=out, stderr=out)
-        deadline = time.monotonic() + timeout_s
-        while not self.answers():
-            assert self.proc.poll() is None, self.log.read_text(errors="replace")[-2000:]
-            assert time.monotonic() < deadline, f"redis on {self.port} did not answer"
-            time.sleep(0.02)
-        return self
-
-    def restart(self) -> None:
-        """Back after :data:`DOWN_S`, as a supervisor would bring it back: requests meanwhile
-        find it away, not only empty."""
-        time.sleep(DOWN_S)
-        self.start()
+    def command(self) -> list[str]:
+        return [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""] + [
+            "--appendonly", "no", "--daemonize", "no", "--dir", str(self.directory)
+        ]  # fmt: skip
 
     def answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
-                conn.sendall(b"PING\r\n")
-                return conn.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def kill(self) -> None:
-        """``kill -9``: everything it held is gone."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        return _speaks(self.port, b"PING\r\n", b"+PONG")
 
 
-class PostgresServer:
-    """A PostgreSQL cluster of the test's own, run as the ``postgres`` user when this is root
-    (the server refuses root), in a directory of its own that user can reach.
-    :meth:`kill` SIGKILLs the postmaster and every backend at once, as a crashed machine would;
-    :meth:`start` again runs crash recovery."""
+class PostgresServer(KillableServer):
+    """A PostgreSQL cluster of the test's own, run as the ``postgres`` user when this is root,
+    in a directory that user can reach (pytest's are root's alone). Started again after a kill,
+    it runs crash recovery. :meth:`init` creates the cluster first."""
 
     def __init__(self, log: Path) -> None:
         found = shutil.which("initdb") or next(iter(sorted(PG_BIN.glob("*/bin/initdb"))), None)
-        if found is None:
-            if services_required():
-                pytest.fail("PostgreSQL's initdb is missing (the crash campaign starts its own)")
-            pytest.skip("PostgreSQL's initdb is missing")
-        self.bin, self.log, self.port = Path(found).resolve().parent, log, free_port()
-        self.directory = Path(tempfile.mkdtemp(prefix="stampede-pg-"))
+        need(found, "PostgreSQL's initdb")
+        self.bin = Path(str(found)).resolve().parent
+        super().__init__(log, "pg")
         self.data = self.directory / "data"
-        self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
 
-    def init(self) -> PostgresServer:
+    def init(self) -> Self:
         self.directory.chmod(0o755)
         if AS_POSTGRES:
             shutil.chown(self.directory, "postgres", "postgres")
@@ -119,52 +139,68 @@ class PostgresServer:
         )
         return self
 
-    def start(self, timeout_s: float = 30) -> PostgresServer:
-        """Start it and wait until it accepts connections."""
-        options = ["-p", str(self.port), "-k", str(self.directory), "-c", "fsync=on"]
-        options += ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=60"]
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(  # the postmaster is this process's child, reaped at once
-                [str(self.bin / "postgres"), "-D", str(self.data), *options],
-                stdout=out,
-                stderr=out,
-                start_new_session=True,  # the postmaster and its backends: one process group
-                **AS_POSTGRES,
-            )
-        deadline = time.monotonic() + timeout_s
-        while not self.answers():
-            assert self.proc.poll() is None, self.log.read_text(errors="replace")[-2000:]
-            assert time.monotonic() < deadline, f"postgres on {self.port} did not answer"
-            time.sleep(0.05)
-        return self
+    def command(self) -> list[str]:
+        return [str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port)] + [
+            "-k", str(self.directory), "-c", "fsync=on", "-c", "listen_addresses=127.0.0.1"
+        ]  # fmt: skip
 
-    def restart(self) -> None:
-        time.sleep(DOWN_S)
-        self.start()
+    def options(self) -> dict[str, Any]:
+        return AS_POSTGRES
 
     def answers(self) -> bool:
         ready = [str(self.bin / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)]
         return subprocess.run(ready, check=False).returncode == 0
 
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-            _until_gone(self.proc.pid)
 
-    def stop(self) -> None:
-        """Shut it down and remove its files."""
-        if self.proc and self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        if self.proc:
-            _until_gone(self.proc.pid)
-        shutil.rmtree(self.directory, ignore_errors=True)
+class RabbitServer(KillableServer):
+    """A RabbitMQ node of the test's own (its name, ports and files; no plugins), beside the
+    machine's; started again after a kill, it boots on the same files (a few seconds), with
+    what its durable queues held."""
+
+    poll_s = 0.2
+
+    def __init__(self, log: Path) -> None:
+        need(RABBIT_SERVER.exists(), str(RABBIT_SERVER))
+        super().__init__(log, "rabbit")
+        self.dist_port = free_port()
+        (self.directory / "env").write_text("")  # not the machine's rabbitmq-env.conf
+        (self.directory / "plugins").write_text("[].\n")
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    def command(self) -> list[str]:
+        return [str(RABBIT_SERVER)]
+
+    def options(self) -> dict[str, Any]:
+        where = str(self.directory)
+        settings = {
+            "NODENAME": f"{self.directory.name}@localhost",
+            "NODE_IP_ADDRESS": "127.0.0.1",
+            "NODE_PORT": str(self.port),
+            "DIST_PORT": str(self.dist_port),
+            "CONF_ENV_FILE": f"{where}/env",
+            "CONFIG_FILE": f"{where}/rabbitmq",  # none: the defaults
+            "ENABLED_PLUGINS_FILE": f"{where}/plugins",
+            "MNESIA_BASE": f"{where}/mnesia",
+            "LOG_BASE": f"{where}/log",
+            "BASE": where,
+        }
+        return {"env": {**os.environ, **{f"RABBITMQ_{k}": v for k, v in settings.items()}}}
+
+    def answers(self) -> bool:
+        return _speaks(self.port, b"AMQP\x00\x00\x09\x01", b"\x01")  # connection.start frame
+
+
+def _speaks(port: int, hello: bytes, answer: bytes) -> bool:
+    """Whether the server on ``port`` answers ``hello`` with something starting ``answer``."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+            conn.sendall(hello)
+            return conn.recv(16).startswith(answer)
+    except OSError:
+        return False
 
 
 def _until_gone(group: int, timeout_s: float = 10) -> None:
@@ -186,82 +222,3 @@ def _alive_in_group(group: int) -> bool:
         if int(member_of) == group and state != "Z":
             return True
     return False
-
-
-class RabbitServer:
-    """A RabbitMQ node of the test's own (its name, ports and files; no plugins), beside the
-    machine's. :meth:`kill` SIGKILLs the Erlang VM; :meth:`start` again boots the node on the
-    same files, with what its durable queues held."""
-
-    def __init__(self, log: Path) -> None:
-        if not RABBIT_SERVER.exists():
-            if services_required():
-                pytest.fail(f"{RABBIT_SERVER} is missing (the crash campaign starts its own)")
-            pytest.skip(f"{RABBIT_SERVER} is missing")
-        self.log, self.port, self.dist_port = log, free_port(), free_port()
-        self.directory = Path(tempfile.mkdtemp(prefix="stampede-rabbit-"))
-        self.name = f"{self.directory.name}@localhost"
-        (self.directory / "env").write_text("")  # not the machine's rabbitmq-env.conf
-        (self.directory / "plugins").write_text("[].\n")
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"amqp://guest:guest@127.0.0.1:{self.port}/"
-
-    def _env(self) -> dict[str, str]:
-        where = str(self.directory)
-        return {
-            **os.environ,
-            "RABBITMQ_NODENAME": self.name,
-            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
-            "RABBITMQ_NODE_PORT": str(self.port),
-            "RABBITMQ_DIST_PORT": str(self.dist_port),
-            "RABBITMQ_CONF_ENV_FILE": f"{where}/env",
-            "RABBITMQ_CONFIG_FILE": f"{where}/rabbitmq",  # none: the defaults
-            "RABBITMQ_ENABLED_PLUGINS_FILE": f"{where}/plugins",
-            "RABBITMQ_MNESIA_BASE": f"{where}/mnesia",
-            "RABBITMQ_LOG_BASE": f"{where}/log",
-            "RABBITMQ_BASE": where,
-        }
-
-    def start(self, timeout_s: float = 60) -> RabbitServer:
-        """Boot it and wait until it speaks AMQP (a few seconds)."""
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [str(RABBIT_SERVER)],
-                env=self._env(),
-                stdout=out,
-                stderr=out,
-                start_new_session=True,  # the script, the VM and its helpers: one process group
-            )
-        deadline = time.monotonic() + timeout_s
-        while not self.answers():
-            assert self.proc.poll() is None, self.log.read_text(errors="replace")[-2000:]
-            assert time.monotonic() < deadline, f"rabbitmq on {self.port} did not answer"
-            time.sleep(0.2)
-        return self
-
-    def restart(self) -> None:
-        time.sleep(DOWN_S)
-        self.start()
-
-    def answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
-                conn.sendall(b"AMQP\x00\x00\x09\x01")
-                return len(conn.recv(8)) > 0
-        except OSError:
-            return False
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-            _until_gone(self.proc.pid)
-
-    def stop(self) -> None:
-        """Kill it (a clean stop of a node takes seconds) and remove its files."""
-        self.kill()
-        shutil.rmtree(self.directory, ignore_errors=True)

@@ -13,7 +13,6 @@ charged twice (``orders_api.saga_campaign``).
 # ruff: noqa: T201 (the campaign reports how long the broker was away)
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -21,7 +20,8 @@ import httpx
 import pytest
 
 from tests.system.orders_api import Api, Crash, saga_campaign
-from tests.system.orders_cluster import Cluster, open_shop, start, stop
+from tests.system.orders_cluster import Cluster
+from tests.system.orders_shop import gateway_client, with_shop
 from tests.system.servers import RabbitServer
 
 pytestmark = pytest.mark.system
@@ -38,23 +38,13 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RabbitServer]:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory, broker: RabbitServer) -> Iterator[Cluster]:
-    made = start(tmp_path_factory.mktemp("orders"), bus_url=broker.url)
-    try:
-        asyncio.run(_open(made))
+    with with_shop(tmp_path_factory.mktemp("orders"), bus_url=broker.url) as made:
         yield made
-    finally:
-        stop(made)
-
-
-async def _open(cluster: Cluster) -> None:
-    async with httpx.AsyncClient(timeout=20) as client:
-        cluster.shop = await open_shop(client, cluster)
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
-    async with httpx.AsyncClient(timeout=20, limits=limits) as made:
+    async with gateway_client() as made:
         yield made
 
 

@@ -15,7 +15,6 @@ waiting by polling where the embedded tests call ``platform.settle()``.
 # ruff: noqa: T201 (the crash test reports what the kill caught)
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -35,13 +34,14 @@ from tests.system.orders_cluster import (
     ADDRESS,
     Cluster,
     Shop,
-    business,
-    checkin_code,
-    open_shop,
     rental_days,
     restart_back,
-    start,
-    stop,
+)
+from tests.system.orders_shop import (
+    business,
+    checkin_code,
+    gateway_client,
+    with_shop,
 )
 from tests.system.sales_crash_support import until
 
@@ -51,23 +51,13 @@ pytestmark = pytest.mark.system
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """One cluster for the module, with the business's shop open; removed even on failure."""
-    made = start(tmp_path_factory.mktemp("orders"))
-    try:
-        asyncio.run(_open(made))
+    with with_shop(tmp_path_factory.mktemp("orders")) as made:
         yield made
-    finally:
-        stop(made)
-
-
-async def _open(cluster: Cluster) -> None:
-    async with httpx.AsyncClient(timeout=20) as client:
-        cluster.shop = await open_shop(client, cluster)
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
-    async with httpx.AsyncClient(timeout=20, limits=limits) as made:
+    async with gateway_client() as made:
         yield made
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import services_required
-from tests.system.processes import Process, free_port, wait_healthy
+from tests.system.processes import started
 from tests.web.site import Site, wait_for_sales
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -35,7 +35,6 @@ def _need_chromium() -> None:
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data = tmp_path_factory.mktemp("web-site")
-    port = free_port()
     # every browser of the journeys comes from 127.0.0.1: the per-address limit is for crowds
     # a waiting room saves up one admission at most, so a test can know who waits
     env = {
@@ -44,16 +43,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "RATE_LIMIT_PER_IP": "100000",
         "SALES_ADMISSION_BURST": "1",
     }
-    process = Process(
-        ["up", "--port", str(port), "--data-dir", str(data)], env, data / "stampede.log"
-    )
-    process.start()
-    try:
-        wait_healthy(f"http://127.0.0.1:{port}", process, timeout_s=120)
-        wait_for_sales(f"http://127.0.0.1:{port}")
-        yield Site(f"http://127.0.0.1:{port}", data, process)
-    finally:
-        process.stop()
+    with started(["up", "--data-dir", str(data)], env, data / "stampede.log", 120) as (url, up):
+        wait_for_sales(url)
+        yield Site(url, data, up)
 
 
 @pytest.fixture(scope="session")

@@ -9,23 +9,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.system.processes import Process, free_port, wait_healthy
+from tests.system.processes import started
 from tests.web.site import DEMO, Site
 
 
 @pytest.fixture(scope="module")
 def pages_apart(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data: Path = tmp_path_factory.mktemp("web-apart")
-    port = free_port()
     env = {"GATEWAY_URL": site.url, "STAMPEDE_DATA_DIR": str(data), "LOG_LEVEL": "WARNING"}
-    process = Process(["serve", "web", "--port", str(port)], env, data / "web.log")
-    process.start()
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, process, timeout_s=60)
+    with started(["serve", "web"], env, data / "web.log") as (url, _):
         yield url
-    finally:
-        process.stop()
 
 
 def test_a_separate_web_process_logs_in_through_the_gateway(pages_apart: str) -> None:
