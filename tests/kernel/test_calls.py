@@ -2,7 +2,8 @@
 
 The upstream counts hits per path so the tests can tell retries and fast failures apart:
 ``/ok``; ``/flaky`` (503 twice, then 200); ``/slow`` (answers after the call timeout);
-``/down`` (always 503, to open the breaker quickly); ``/headers`` (echoes request headers).
+``/down`` (always 503, to open the breaker quickly); ``/starting`` (503 as a problem document
+with ``Retry-After``, the service's own answer); ``/headers`` (echoes request headers).
 Calls use a 0.3 s timeout. Decision under test: a 503 or a timeout on a POST is not retried and
 raises Unavailable (one hit), since a retry could apply the POST twice.
 """
@@ -45,7 +46,8 @@ class Upstream:
                 Route("/ok", self.ok),
                 Route("/flaky", self.flaky, methods=["GET", "POST"]),
                 Route("/slow", self.slow, methods=["GET", "POST"]),
-                Route("/down", self.down),
+                Route("/down", self.down, methods=["GET", "POST"]),
+                Route("/starting", self.starting, methods=["GET", "POST"]),
                 Route("/headers", self.headers),
             ]
         )
@@ -71,6 +73,12 @@ class Upstream:
     async def down(self, request: Request) -> Response:
         self._hit(request)
         return JSONResponse({"error": "down"}, status_code=503)
+
+    async def starting(self, request: Request) -> Response:
+        self._hit(request)
+        problem = {"type": "about:blank", "title": "Starting", "status": 503}
+        headers = {"Retry-After": "1"}
+        return JSONResponse(problem, 503, headers, media_type="application/problem+json")
 
     async def headers(self, request: Request) -> Response:
         self._hit(request)
@@ -176,6 +184,20 @@ async def test_breaker_opens_and_fails_fast(calls: ServiceCalls, upstream: Upstr
 
     assert (await calls.request(OTHER, "GET", "/ok")).status_code == 200  # per context
     assert upstream.hits["/ok"] == 1
+
+
+async def test_a_relayed_problem_503_is_the_answer_not_a_failure(
+    calls: ServiceCalls, upstream: Upstream
+) -> None:
+    for _ in range(BREAKER_THRESHOLD + 1):
+        answer = await calls.request(UP, "GET", "/starting", relay=True)
+        assert answer.status_code == 503 and answer.headers["retry-after"] == "1"
+    assert upstream.hits["/starting"] == BREAKER_THRESHOLD + 1  # not retried
+    assert (await calls.request(UP, "GET", "/ok")).status_code == 200  # breaker still closed
+    with pytest.raises(Unavailable):  # a plain 503 relayed is still a failure
+        await calls.request(UP, "POST", "/down", relay=True)
+    with pytest.raises(Unavailable):  # and the problem counts when not relaying
+        await calls.request(UP, "POST", "/starting")
 
 
 async def test_headers_carry_request_id_and_traceparent(calls: ServiceCalls) -> None:

@@ -1,7 +1,8 @@
 """Forwards a request to a context in another process through the call clients.
 
 The call client owns timeouts, retries of idempotent requests and the circuit breaker; an
-unreachable context becomes a 503 problem. Hop-by-hop headers are not forwarded.
+unreachable context becomes a 503 problem, and a 503 problem the context wrote itself (with
+its ``Retry-After``) reaches the client as it is. Hop-by-hop headers are not forwarded.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ async def forward(
         if k not in HOP_BY_HOP
     ]
     target = scope["path"] + (f"?{scope['query_string'].decode()}" if scope["query_string"] else "")
-    reply = await calls.request(context, scope["method"], target, content=body, headers=headers)
+    reply = await calls.request(
+        context, scope["method"], target, relay=True, content=body, headers=headers
+    )
     out = [
         (k.encode("latin-1"), v.encode("latin-1"))
         for k, v in reply.headers.multi_items()

@@ -28,8 +28,9 @@ way each call:
 Failure mode: when the breaker is open, or a call failed for good (retries exhausted, or a
 failure that must not be retried such as a 503 answer to a POST), :meth:`ServiceCalls.request`
 raises :class:`~stampede.kernel.errors.Unavailable` (503, slug ``dependency-unavailable``). Every
-other answer, 4xx and 500 included, is returned as-is and counts as a success for the breaker.
-Exceptions from a local app come back as 500 answers, as they would over the network.
+other answer, 4xx and 500 included, is returned as-is and counts as a success for the breaker;
+so is, for a call that ``relay``s a client's request, a 502/503/504 the service wrote itself as a
+problem document. Exceptions from a local app come back as 500 answers, as over the network.
 """
 
 from __future__ import annotations
@@ -88,6 +89,12 @@ def _outgoing_headers(given: Any) -> httpx.Headers:
     return headers
 
 
+def _is_problem(response: httpx.Response) -> bool:
+    """Whether the service itself wrote the answer (RFC 9457), not a proxy in between."""
+    kind: str = response.headers.get("content-type", "")
+    return kind.startswith("application/problem+json")
+
+
 def _unavailable(context: str) -> Unavailable:
     return Unavailable(f"{context} is unavailable", slug="dependency-unavailable")
 
@@ -141,21 +148,28 @@ class ServiceCalls:
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         return httpx.AsyncClient(transport=transport, base_url=f"http://{context}", timeout=timeout)
 
-    async def request(self, context: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """Call ``context``; raises :class:`Unavailable` when it cannot answer (see module doc)."""
+    async def request(
+        self, context: str, method: str, path: str, *, relay: bool = False, **kwargs: Any
+    ) -> httpx.Response:
+        """Call ``context``; raises :class:`Unavailable` when it cannot answer (see module doc).
+        With ``relay`` (the gateway passing a client's request on), a 502/503/504 that the
+        service itself answered with a problem document (``sale-starting``, ``store-unavailable``
+        with its ``Retry-After``) is returned as it is, neither retried nor counted against
+        the breaker: the service is up and has told the client when to come back, and one
+        sale's moment must not shut every call to the service out."""
         method = method.upper()
         attributes = {"stampede.target": context, "http.request.method": method, "url.path": path}
         with tracing.child(f"{method} {context}", SpanKind.CLIENT, attributes):
-            return await self._call(context, method, path, kwargs)
+            return await self._call(context, method, path, kwargs, relay)
 
     async def _call(
-        self, context: str, method: str, path: str, kwargs: dict[str, Any]
+        self, context: str, method: str, path: str, kwargs: dict[str, Any], relay: bool
     ) -> httpx.Response:
         kwargs["headers"] = _outgoing_headers(kwargs.get("headers"))
         breaker = await self._breakers.get_breaker(context)
         try:
             async with breaker:
-                return await self._with_retries(context, method, path, kwargs)
+                return await self._with_retries(context, method, path, kwargs, relay)
         except OpenedState as exc:
             # purgatory raises the same exception object each time; drop the traceback it
             # would otherwise keep growing (and the frames it holds) while the breaker is open.
@@ -165,7 +179,7 @@ class ServiceCalls:
             raise _unavailable(context) from exc
 
     async def _with_retries(
-        self, context: str, method: str, path: str, kwargs: dict[str, Any]
+        self, context: str, method: str, path: str, kwargs: dict[str, Any], relay: bool
     ) -> httpx.Response:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(ATTEMPTS),
@@ -173,11 +187,13 @@ class ServiceCalls:
             retry=retry_if_exception(_is_retryable),
             reraise=True,
         )
-        response: httpx.Response = await retrying(self._attempt, context, method, path, kwargs)
+        response: httpx.Response = await retrying(
+            self._attempt, context, method, path, kwargs, relay
+        )
         return response
 
     async def _attempt(
-        self, context: str, method: str, path: str, kwargs: dict[str, Any]
+        self, context: str, method: str, path: str, kwargs: dict[str, Any], relay: bool
     ) -> httpx.Response:
         idempotent = method in IDEMPOTENT
         try:
@@ -187,7 +203,7 @@ class ServiceCalls:
             raise _Failure(f"{context}: could not connect ({exc!r})", retryable=True) from exc
         except _NO_ANSWER as exc:
             raise _Failure(f"{context}: no answer ({exc!r})", retryable=idempotent) from exc
-        if response.status_code in GATEWAY_FAILURES:
+        if response.status_code in GATEWAY_FAILURES and not (relay and _is_problem(response)):
             reason = f"{context}: answered {response.status_code}"
             raise _Failure(reason, retryable=idempotent)
         return response
